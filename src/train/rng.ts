@@ -1,0 +1,32 @@
+/**
+ * A small seeded generator (SplitMix32-style) whose whole state is one 32-bit number, so a checkpoint can store
+ * it and a resumed run draws exactly what an uninterrupted run would have drawn.
+ */
+export class SeededRandom {
+  constructor(public state: number) {
+    this.state = state >>> 0;
+  }
+
+  /** A uniform 32-bit unsigned integer. */
+  nextUint32(): number {
+    this.state = (this.state + 0x9e3779b9) >>> 0;
+    let z = this.state;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  }
+
+  /** A uniform float in [0, 1). */
+  next(): number {
+    return this.nextUint32() / 4294967296;
+  }
+
+  /** Fisher–Yates shuffle in place. */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
+  }
+}
