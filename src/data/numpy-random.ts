@@ -70,6 +70,9 @@ export function sampleIndices(seed: Seed, populationSize: number, count: number)
 
 /** SHA-256 (lowercase hex) of the indices written as little-endian int64, as `np.int64` arrays' `tobytes()` give. */
 export async function indicesHash(indices: Uint32Array): Promise<string> {
+  if (!globalThis.crypto?.subtle) {
+    throw new Error('hashing the sample needs WebCrypto (crypto.subtle), which browsers offer only on https:// or localhost pages; open the app from one');
+  }
   const bytes = new DataView(new ArrayBuffer(indices.length * 8));
   for (let i = 0; i < indices.length; i++) bytes.setUint32(8 * i, indices[i]!, true); // high word stays 0
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes.buffer));

@@ -24,12 +24,11 @@ function fromLimbs(limbs: Float64Array): bigint {
   return value;
 }
 
-const MULT = toLimbs(PCG64_MULTIPLIER);
+const [M0, M1, M2, M3, M4, M5, M6, M7] = Array.from(toLimbs(PCG64_MULTIPLIER));
 
 export class Pcg64 {
   private readonly state = new Float64Array(LIMBS);
   private readonly inc = new Float64Array(LIMBS);
-  private readonly next = new Float64Array(LIMBS);
   private hasUint32 = false;
   private uinteger = 0;
   // The last output's two 32-bit halves, written by advance().
@@ -59,20 +58,38 @@ export class Pcg64 {
     return { state: fromLimbs(this.state), inc: fromLimbs(this.inc) };
   }
 
-  /** One LCG step: state = state * MULTIPLIER + inc (mod 2^128). */
+  /**
+   * One LCG step: state = state * MULTIPLIER + inc (mod 2^128), schoolbook on 16-bit limbs, unrolled because it
+   * is the hot path (column k sums the products s_i * M_(k-i); terms past limb 7 vanish mod 2^128).
+   */
   private step(): void {
     const s = this.state;
-    const m = MULT;
-    const out = this.next;
-    let carry = 0;
-    for (let k = 0; k < LIMBS; k++) {
-      let column = carry + this.inc[k]!;
-      for (let i = 0; i <= k; i++) column += s[i]! * m[k - i]!;
-      const low = column % 65536;
-      out[k] = low;
-      carry = (column - low) / 65536;
-    }
-    s.set(out);
+    const inc = this.inc;
+    const s0 = s[0]!, s1 = s[1]!, s2 = s[2]!, s3 = s[3]!, s4 = s[4]!, s5 = s[5]!, s6 = s[6]!, s7 = s[7]!;
+    let carry: number;
+    let c = inc[0]! + s0 * M0;
+    carry = Math.floor(c / 65536);
+    s[0] = c - carry * 65536;
+    c = carry + inc[1]! + s0 * M1 + s1 * M0;
+    carry = Math.floor(c / 65536);
+    s[1] = c - carry * 65536;
+    c = carry + inc[2]! + s0 * M2 + s1 * M1 + s2 * M0;
+    carry = Math.floor(c / 65536);
+    s[2] = c - carry * 65536;
+    c = carry + inc[3]! + s0 * M3 + s1 * M2 + s2 * M1 + s3 * M0;
+    carry = Math.floor(c / 65536);
+    s[3] = c - carry * 65536;
+    c = carry + inc[4]! + s0 * M4 + s1 * M3 + s2 * M2 + s3 * M1 + s4 * M0;
+    carry = Math.floor(c / 65536);
+    s[4] = c - carry * 65536;
+    c = carry + inc[5]! + s0 * M5 + s1 * M4 + s2 * M3 + s3 * M2 + s4 * M1 + s5 * M0;
+    carry = Math.floor(c / 65536);
+    s[5] = c - carry * 65536;
+    c = carry + inc[6]! + s0 * M6 + s1 * M5 + s2 * M4 + s3 * M3 + s4 * M2 + s5 * M1 + s6 * M0;
+    carry = Math.floor(c / 65536);
+    s[6] = c - carry * 65536;
+    c = carry + inc[7]! + s0 * M7 + s1 * M6 + s2 * M5 + s3 * M4 + s4 * M3 + s5 * M2 + s6 * M1 + s7 * M0;
+    s[7] = c - Math.floor(c / 65536) * 65536;
   }
 
   /** `pcg64_random_r`: step, then XSL-RR of the new state (high 64 XOR low 64, rotated right by the top 6 bits). */
