@@ -1,0 +1,145 @@
+/**
+ * The forward pass of BERT, DistilBERT and XLM-R/RoBERTa sequence classifiers, written with plain
+ * tfjs-core ops (differentiable, and all present on the cpu, webgl and webgpu backends).
+ * Weights are looked up by their Hugging Face names; Linear weights are `[out, in]`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Activation, EncoderConfig } from './config.ts';
+
+export type WeightLookup = (hfName: string) => tf.Tensor;
+
+export interface ForwardInputs {
+  inputIds: tf.Tensor2D;
+  attentionMask: tf.Tensor2D;
+  tokenTypeIds?: tf.Tensor2D;
+}
+
+export interface DropoutControl {
+  training: boolean;
+  /** Each dropout site draws its mask from `${seed}/${site}`, so a forward pass is reproducible. */
+  seed: string;
+}
+
+/** Masked keys get this added to their scores: softmax weight exactly 0 in float32, no -Infinity to make NaNs. */
+const MASKED_SCORE = -1e9;
+
+export function sequenceClassifierLogits(config: EncoderConfig, w: WeightLookup, inputs: ForwardInputs, dropout: DropoutControl): tf.Tensor2D {
+  const [batch, seqLen] = inputs.inputIds.shape;
+  let site = 0;
+  const drop = (x: tf.Tensor, rate: number): tf.Tensor =>
+    dropout.training && rate > 0 ? tf.dropout(x, rate, undefined, `${dropout.seed}/${site++}`) : x;
+
+  const keyMask = tf.reshape(tf.mul(tf.sub(1, tf.cast(inputs.attentionMask, 'float32')), MASKED_SCORE), [batch, 1, 1, seqLen]);
+  const prefix = config.architecture;
+  let hidden = embeddings(config, w, inputs, drop);
+
+  for (let i = 0; i < config.numLayers; i++) {
+    if (config.architecture === 'distilbert') {
+      const layer = `distilbert.transformer.layer.${i}`;
+      const attended = selfAttention(config, w, hidden, keyMask, batch, seqLen, drop, {
+        query: `${layer}.attention.q_lin`, key: `${layer}.attention.k_lin`, value: `${layer}.attention.v_lin`,
+      });
+      const attentionOut = linear(attended, w, `${layer}.attention.out_lin`);
+      const normed = layerNorm(tf.add(attentionOut, hidden), w, `${layer}.sa_layer_norm`, config.layerNormEps);
+      const ffn = drop(linear(activate(linear(normed, w, `${layer}.ffn.lin1`), config.hiddenAct), w, `${layer}.ffn.lin2`), config.hiddenDropout);
+      hidden = layerNorm(tf.add(ffn, normed), w, `${layer}.output_layer_norm`, config.layerNormEps);
+    } else {
+      const layer = `${prefix}.encoder.layer.${i}`;
+      const attended = selfAttention(config, w, hidden, keyMask, batch, seqLen, drop, {
+        query: `${layer}.attention.self.query`, key: `${layer}.attention.self.key`, value: `${layer}.attention.self.value`,
+      });
+      const attentionOut = drop(linear(attended, w, `${layer}.attention.output.dense`), config.hiddenDropout);
+      const normed = layerNorm(tf.add(attentionOut, hidden), w, `${layer}.attention.output.LayerNorm`, config.layerNormEps);
+      const intermediate = activate(linear(normed, w, `${layer}.intermediate.dense`), config.hiddenAct);
+      const output = drop(linear(intermediate, w, `${layer}.output.dense`), config.hiddenDropout);
+      hidden = layerNorm(tf.add(output, normed), w, `${layer}.output.LayerNorm`, config.layerNormEps);
+    }
+  }
+
+  // hidden is [batch * seqLen, hiddenSize]; the heads read the first token of each sequence.
+  const sequences = tf.reshape(hidden, [batch, seqLen, config.hiddenSize]);
+  const firstToken = tf.reshape(tf.slice(sequences, [0, 0, 0], [batch, 1, config.hiddenSize]), [batch, config.hiddenSize]);
+  switch (config.architecture) {
+    case 'bert': {
+      const pooled = tf.tanh(linear(firstToken, w, 'bert.pooler.dense'));
+      return linear(drop(pooled, config.classifierDropout), w, 'classifier') as tf.Tensor2D;
+    }
+    case 'distilbert': {
+      const pre = tf.relu(linear(firstToken, w, 'pre_classifier'));
+      return linear(drop(pre, config.classifierDropout), w, 'classifier') as tf.Tensor2D;
+    }
+    case 'roberta': {
+      const dense = tf.tanh(linear(drop(firstToken, config.classifierDropout), w, 'classifier.dense'));
+      return linear(drop(dense, config.classifierDropout), w, 'classifier.out_proj') as tf.Tensor2D;
+    }
+  }
+}
+
+/** Word + position (+ token type) embeddings, LayerNorm, dropout; returns [batch * seqLen, hidden]. */
+function embeddings(config: EncoderConfig, w: WeightLookup, inputs: ForwardInputs, drop: (x: tf.Tensor, rate: number) => tf.Tensor): tf.Tensor2D {
+  const [batch, seqLen] = inputs.inputIds.shape;
+  const prefix = config.architecture;
+  const flatIds = tf.reshape(inputs.inputIds, [batch * seqLen]);
+  let sum = tf.gather(w(`${prefix}.embeddings.word_embeddings.weight`), flatIds);
+
+  let positionIds: tf.Tensor1D;
+  if (config.architecture === 'roberta') {
+    // RoBERTa numbers real tokens from padding_idx + 1 and gives padding the padding index:
+    // cumsum(ids != pad) * (ids != pad) + pad. Done in float: webgpu lacks int cumsum.
+    const notPad = tf.cast(tf.notEqual(inputs.inputIds, config.padTokenId), 'float32');
+    positionIds = tf.reshape(tf.cast(tf.add(tf.mul(tf.cumsum(notPad, 1), notPad), config.padTokenId), 'int32'), [batch * seqLen]);
+  } else {
+    positionIds = tf.tile(tf.range(0, seqLen, 1, 'int32'), [batch]) as tf.Tensor1D;
+  }
+  sum = tf.add(sum, tf.gather(w(`${prefix}.embeddings.position_embeddings.weight`), positionIds));
+
+  if (config.architecture === 'bert' && inputs.tokenTypeIds) {
+    sum = tf.add(sum, tf.gather(w('bert.embeddings.token_type_embeddings.weight'), tf.reshape(inputs.tokenTypeIds, [batch * seqLen])));
+  } else if (config.architecture !== 'distilbert') {
+    // No token types given (or XLM-R, whose only type is 0): every token has type 0.
+    sum = tf.add(sum, tf.slice(w(`${prefix}.embeddings.token_type_embeddings.weight`), [0, 0], [1, config.hiddenSize]));
+  }
+  return drop(layerNorm(sum, w, `${prefix}.embeddings.LayerNorm`, config.layerNormEps), config.hiddenDropout) as tf.Tensor2D;
+}
+
+function selfAttention(
+  config: EncoderConfig, w: WeightLookup, hidden: tf.Tensor2D, keyMask: tf.Tensor, batch: number, seqLen: number,
+  drop: (x: tf.Tensor, rate: number) => tf.Tensor, names: { query: string; key: string; value: string },
+): tf.Tensor2D {
+  const heads = config.numHeads;
+  const headSize = config.hiddenSize / heads;
+  const split = (x: tf.Tensor2D) => tf.transpose(tf.reshape(x, [batch, seqLen, heads, headSize]), [0, 2, 1, 3]);
+  const query = split(linear(hidden, w, names.query));
+  const key = split(linear(hidden, w, names.key));
+  const value = split(linear(hidden, w, names.value));
+  const scores = tf.add(tf.mul(tf.matMul(query, key, false, true), 1 / Math.sqrt(headSize)), keyMask);
+  const probabilities = drop(tf.softmax(scores, -1), config.attentionDropout);
+  const context = tf.matMul(probabilities, value);
+  return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch * seqLen, config.hiddenSize]);
+}
+
+/** x [n, in] · W[out, in]ᵀ + b. */
+function linear(x: tf.Tensor, w: WeightLookup, name: string): tf.Tensor2D {
+  return tf.fused.matMul({ a: x as tf.Tensor2D, b: w(`${name}.weight`) as tf.Tensor2D, transposeB: true, bias: w(`${name}.bias`) }) as tf.Tensor2D;
+}
+
+function layerNorm(x: tf.Tensor, w: WeightLookup, name: string, eps: number): tf.Tensor2D {
+  const { mean, variance } = tf.moments(x, -1, true);
+  const normalised = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+  return tf.add(tf.mul(normalised, w(`${name}.weight`)), w(`${name}.bias`)) as tf.Tensor2D;
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+function activate(x: tf.Tensor2D, activation: Activation): tf.Tensor2D {
+  switch (activation) {
+    case 'relu':
+      return tf.relu(x);
+    case 'gelu':
+      return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+    case 'gelu_tanh': {
+      const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), SQRT_2_OVER_PI);
+      return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner))) as tf.Tensor2D;
+    }
+  }
+}
