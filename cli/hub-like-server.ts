@@ -1,0 +1,209 @@
+// An HTTP server laid out like the Hugging Face Hub (`/<repo>/resolve/<revision>/<file>`), optionally also
+// serving the built app at `/`. The CLI uses it to serve local model folders; tests use it as a Hub stand-in.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createReadStream, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { extname, join, resolve, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+
+export interface HubLikeServerOptions {
+  /** Folder laid out as `<root>/<org>/<name>/<file>` (`<root>/<name>/<file>` for ids without an org). */
+  hubRoot?: string;
+  /** Repositories served from arbitrary folders, repo id → folder; checked before hubRoot. */
+  repoFolders?: Record<string, string>;
+  /** Folder served at `/` (the built app), with index.html for directories. */
+  staticRoot?: string;
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  /** Called after each response, e.g. to log requests. */
+  onResponse?: (method: string, url: string, status: number) => void;
+}
+
+export interface RunningServer {
+  /** `http://127.0.0.1:PORT` (no trailing slash): a secure context for WebGPU. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const RESOLVE_PATH = /^\/((?:[^/]+\/)?[^/]+)\/resolve\/([^/]+)\/(.+)$/;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.jsonl': 'application/jsonl; charset=utf-8',
+};
+
+export function startHubLikeServer(options: HubLikeServerOptions): Promise<RunningServer> {
+  const server = createServer((request, response) => {
+    handle(options, request, response)
+      .catch((error: Error) => {
+        if (!response.headersSent) sendError(response, 500, 'InternalError', error.message);
+        else response.destroy(error);
+      })
+      .finally(() => options.onResponse?.(request.method ?? 'GET', request.url ?? '/', response.statusCode));
+  });
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolvePromise({
+        url: `http://127.0.0.1:${port}`,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+async function handle(options: HubLikeServerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  response.setHeader('Access-Control-Allow-Origin', '*');
+  response.setHeader('Access-Control-Expose-Headers', 'Content-Length, Content-Range, Accept-Ranges, ETag, X-Error-Code, X-Error-Message');
+  const method = request.method ?? 'GET';
+  if (method === 'OPTIONS') {
+    response.writeHead(204, {
+      'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+      'Access-Control-Allow-Headers': 'Authorization, Range, Content-Type',
+      'Access-Control-Max-Age': '600',
+    });
+    response.end();
+    return;
+  }
+  if (method !== 'GET' && method !== 'HEAD') return sendError(response, 405, 'MethodNotAllowed', `${method} is not supported`);
+
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  const hubMatch = RESOLVE_PATH.exec(path);
+  if (hubMatch && (options.hubRoot || options.repoFolders)) {
+    const [, repo, revision, file] = hubMatch.map((part) => (part === undefined ? part : safeDecode(part)));
+    return serveRepoFile(options, repo!, revision!, file!, request, response);
+  }
+  if (options.staticRoot) return serveStatic(options.staticRoot, safeDecode(path), request, response);
+  return sendError(response, 404, 'EntryNotFound', `nothing is served at ${path}`);
+}
+
+async function serveRepoFile(
+  options: HubLikeServerOptions,
+  repo: string,
+  revision: string,
+  file: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const repoDir = options.repoFolders?.[repo] ?? (options.hubRoot ? join(options.hubRoot, ...repo.split('/')) : undefined);
+  if (!repoDir || !(await isDirectory(repoDir)) || repo.split('/').some((part) => part === '..' || part === '.')) {
+    return sendError(response, 404, 'RepoNotFound', `Repository not found: ${repo}`);
+  }
+  // Revisions other than main live in sibling folders `<name>@<revision>`.
+  const revisionDir = revision === 'main' ? repoDir : `${repoDir}@${revision}`;
+  if (!(await isDirectory(revisionDir))) return sendError(response, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
+  const filePath = inside(revisionDir, file);
+  const stats = filePath ? await statOrNull(filePath) : null;
+  if (!filePath || !stats?.isFile()) return sendError(response, 404, 'EntryNotFound', `Entry not found: ${file} in ${repo}@${revision}`);
+  sendFile(filePath, stats, request, response);
+}
+
+async function serveStatic(root: string, path: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  let filePath = inside(root, path.replace(/^\/+/, ''));
+  let stats = filePath ? await statOrNull(filePath) : null;
+  if (filePath && stats?.isDirectory()) {
+    filePath = join(filePath, 'index.html');
+    stats = await statOrNull(filePath);
+  }
+  if (!filePath || !stats?.isFile()) return sendError(response, 404, 'EntryNotFound', `not found: ${path}`);
+  response.setHeader('Cache-Control', 'no-cache');
+  sendFile(filePath, stats, request, response);
+}
+
+function sendFile(filePath: string, stats: Stats, request: IncomingMessage, response: ServerResponse): void {
+  const size = stats.size;
+  const headers: Record<string, string | number> = {
+    'Content-Type': CONTENT_TYPES[extname(filePath).toLowerCase()] ?? 'application/octet-stream',
+    'Accept-Ranges': 'bytes',
+    ETag: `"${size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`,
+  };
+  const range = request.headers.range ? parseRange(request.headers.range, size) : null;
+  if (range === 'unsatisfiable') {
+    response.writeHead(416, { 'Content-Range': `bytes */${size}` });
+    response.end();
+    return;
+  }
+  const [start, end] = range ?? [0, size - 1];
+  const length = size === 0 ? 0 : end - start + 1;
+  headers['Content-Length'] = length;
+  if (range) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
+  response.writeHead(range ? 206 : 200, headers);
+  if (request.method === 'HEAD' || length === 0) {
+    response.end();
+    return;
+  }
+  createReadStream(filePath, { start, end }).pipe(response);
+}
+
+/** One `bytes=` range (the first, if several), as inclusive [start, end]; null when absent or not understood. */
+export function parseRange(header: string, size: number): [number, number] | 'unsatisfiable' | null {
+  const match = /^bytes=(\d*)-(\d*)/.exec(header.trim());
+  if (!match || (match[1] === '' && match[2] === '')) return null;
+  let start: number;
+  let end: number;
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    if (suffix === 0) return 'unsatisfiable';
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(match[1]);
+    end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  }
+  if (start >= size || start > end) return 'unsatisfiable';
+  return [start, end];
+}
+
+function sendError(response: ServerResponse, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ error: message });
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'X-Error-Code': code,
+    'X-Error-Message': message.replace(/[^\x20-\x7e]/g, '?'),
+  });
+  response.end(body);
+}
+
+/** `relative` resolved under `root`, or null when it would escape it. */
+function inside(root: string, relative: string): string | null {
+  const base = resolve(root);
+  const full = resolve(base, relative);
+  return full === base || full.startsWith(base + sep) ? full : null;
+}
+
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+async function statOrNull(path: string): Promise<Stats | null> {
+  try {
+    return await stat(path);
+  } catch {
+    return null;
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await statOrNull(path))?.isDirectory() ?? false;
+}

@@ -1,0 +1,59 @@
+/** The tfjs compute backends this app can run on, best first: the default fallback order. */
+export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export function isBackendName(value: string): value is BackendName {
+  return (BACKEND_NAMES as readonly string[]).includes(value);
+}
+
+/** Parses a user-given backend name (CLI flag, URL query), with a one-line error naming the valid ones. */
+export function parseBackendName(value: string): BackendName {
+  const name = value.trim().toLowerCase();
+  if (!isBackendName(name)) throw new Error(`unknown backend "${value}": use one of ${BACKEND_NAMES.join(', ')}`);
+  return name;
+}
+
+/** A backend that was tried and not used, and why. */
+export interface SkippedBackend {
+  backend: BackendName;
+  reason: string;
+}
+
+export interface GpuAdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** True for software adapters such as SwiftShader. */
+  isFallbackAdapter: boolean;
+}
+
+/** What `initBackend` got; plain data so it crosses `page.evaluate` and JSON unchanged. */
+export interface BackendInfo {
+  backend: BackendName;
+  /** The backend asked for, or null when the default order was used. */
+  requested: BackendName | null;
+  /** Backends tried first and passed over, in order, with the reason for each. */
+  skipped: SkippedBackend[];
+  /** WebGPU only: the adapter's identity. */
+  adapter?: GpuAdapterSummary;
+  /** WebGPU only: the limits the device was created with (taken from the adapter, not the spec defaults). */
+  limits?: Record<string, number>;
+  /** WebGPU only: the device's features. */
+  features?: string[];
+  /** WebGL only: the WebGL version tfjs uses and the renderer string where the browser exposes it. */
+  webgl?: { version: number; renderer: string };
+  /** WASM only: whether SIMD and threads are in use. */
+  wasm?: { simd: boolean; multithread: boolean };
+}
+
+/** One human-readable line: "webgpu (google swiftshader)" or "cpu, after webgpu: navigator.gpu is missing ...". */
+export function describeBackend(info: BackendInfo): string {
+  let text: string = info.backend;
+  if (info.adapter) {
+    const name = [info.adapter.vendor, info.adapter.architecture, info.adapter.device, info.adapter.description].filter(Boolean).join(' ');
+    text += ` (${name || 'unnamed adapter'}${info.adapter.isFallbackAdapter ? ', software fallback adapter' : ''})`;
+  }
+  if (info.skipped.length > 0) text += ` — passed over ${info.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`;
+  return text;
+}

@@ -1,0 +1,76 @@
+// Entry of runner.html: the page the CLI and the browser tests drive through `window.xnliRunner`.
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, deviceLostMessage, type BackendInfo, type BackendName, type InitBackendOptions } from './backend/index.ts';
+import { hubFiles, type HubLocation } from './hub/files.ts';
+import { loadClassifierBundle, type ClassifierBundle, type ModelSummary } from './ui/load-model.ts';
+import { predictPairs, type Prediction, type SentencePair } from './predict.ts';
+import type { EncodedPair } from './tokenize/pair-tokenizer.ts';
+
+/** A padded batch as plain arrays, so it crosses `page.evaluate`. */
+export interface PlainBatch {
+  inputIds: number[];
+  attentionMask: number[];
+  tokenTypeIds: number[];
+  batchSize: number;
+  seqLen: number;
+}
+
+export interface XnliRunner {
+  init(preferred?: BackendName | null, options?: InitBackendOptions): Promise<BackendInfo>;
+  loadModel(location: HubLocation): Promise<ModelSummary>;
+  predict(pairs: SentencePair[]): Promise<Prediction[]>;
+  tokenize(pairs: SentencePair[]): EncodedPair[];
+  logits(batch: PlainBatch): Promise<number[]>;
+  numTensors(): number;
+  /** The message of a lost WebGPU device, or null. */
+  deviceLost(): string | null;
+}
+
+declare global {
+  interface Window {
+    xnliRunner: XnliRunner;
+    /** Installed by the CLI (page.exposeFunction) to print progress lines on its stderr. */
+    xnliReportProgress?: (line: string) => void;
+  }
+}
+
+let bundle: ClassifierBundle | null = null;
+
+function requireModel(): ClassifierBundle {
+  if (!bundle) throw new Error('no model loaded: call xnliRunner.loadModel first');
+  return bundle;
+}
+
+const report = (line: string) => window.xnliReportProgress?.(line);
+
+window.xnliRunner = {
+  init: (preferred, options) => initBackend(preferred ?? undefined, options),
+  async loadModel(location) {
+    bundle?.classifier.dispose();
+    bundle = null;
+    bundle = await loadClassifierBundle(hubFiles(location), report);
+    return bundle.summary;
+  },
+  predict(pairs) {
+    const { classifier, tokenizer } = requireModel();
+    return predictPairs(classifier, tokenizer, pairs, { onBatch: (done, total) => report(`predicted ${done}/${total} pairs`) });
+  },
+  tokenize(pairs) {
+    const { tokenizer } = requireModel();
+    return pairs.map((pair) => tokenizer.encodePair(pair.premise, pair.hypothesis));
+  },
+  async logits(batch) {
+    const { classifier } = requireModel();
+    const logits = await classifier.predictLogits({
+      inputIds: Int32Array.from(batch.inputIds),
+      attentionMask: Int32Array.from(batch.attentionMask),
+      tokenTypeIds: Int32Array.from(batch.tokenTypeIds),
+      batchSize: batch.batchSize,
+      seqLen: batch.seqLen,
+    });
+    return Array.from(logits);
+  },
+  numTensors: () => tf.memory().numTensors,
+  deviceLost: () => deviceLostMessage(),
+};
+document.documentElement.dataset.runnerReady = 'true';

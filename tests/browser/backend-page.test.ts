@@ -1,0 +1,101 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { startHubServer, type RunningServer } from '../support/hub-server.ts';
+import { launchTestBrowser, collectPageErrors } from '../support/browser.ts';
+import { ensureHubFixtures } from '../fixtures/write-fixtures.ts';
+
+let server: RunningServer;
+let browser: Browser;
+
+before(async () => {
+  server = await startHubServer(await ensureHubFixtures());
+  browser = await launchTestBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function openIndex(query = '', options: { hideWebGPU?: boolean } = {}) {
+  const context = await browser.newContext();
+  if (options.hideWebGPU) {
+    // A string, not a function: tsx's __name helpers do not exist in the page.
+    await context.addInitScript({ content: "Object.defineProperty(navigator, 'gpu', { get: () => undefined, configurable: true });" });
+  }
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  await page.goto(`${server.url}/${query}`);
+  await page.waitForFunction(() => document.querySelector('#backend-status')?.getAttribute('data-state') !== 'starting', null, { timeout: 60_000 });
+  return { page, errors, close: () => context.close() };
+}
+
+test('the page runs on WebGPU and shows the adapter and the limits the device got', async () => {
+  const { page, errors, close } = await openIndex();
+  try {
+    assert.equal(await page.textContent('#backend-name'), 'webgpu', `status: ${await page.textContent('#backend-status')}; errors: ${errors.join(' | ')}`);
+    const adapter = (await page.textContent('#backend-adapter')) ?? '';
+    assert.match(adapter, /swiftshader|google|nvidia|amd|intel|apple/i);
+    const maxBuffer = await page.textContent('[data-limit="maxBufferSize"] td');
+    const maxBinding = await page.textContent('[data-limit="maxStorageBufferBindingSize"] td');
+    // The device must carry the adapter's own limits, above the 256 MiB / 128 MiB WebGPU defaults.
+    const adapterLimits = await page.evaluate(async () => {
+      const a = await navigator.gpu.requestAdapter();
+      return { maxBufferSize: a!.limits.maxBufferSize, maxStorageBufferBindingSize: a!.limits.maxStorageBufferBindingSize };
+    });
+    assert.ok(maxBuffer?.includes(`(${adapterLimits.maxBufferSize})`), `maxBufferSize shown as ${maxBuffer}, adapter has ${adapterLimits.maxBufferSize}`);
+    assert.ok(maxBinding?.includes(`(${adapterLimits.maxStorageBufferBindingSize})`), `maxStorageBufferBindingSize shown as ${maxBinding}`);
+    assert.ok(adapterLimits.maxBufferSize > 256 * 2 ** 20, 'this adapter should offer more than the 256 MiB default');
+    assert.equal(await page.locator('#predict-form').count(), 1);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('?backend=cpu runs on the CPU and says it was requested', async () => {
+  const { page, close } = await openIndex('?backend=cpu');
+  try {
+    assert.equal(await page.textContent('#backend-name'), 'cpu');
+    assert.equal(await page.textContent('#backend-requested'), 'cpu');
+    assert.equal(await page.getAttribute('#backend-status', 'data-state'), 'warning');
+    assert.match((await page.textContent('#backend-status')) ?? '', /CPU/);
+  } finally {
+    await close();
+  }
+});
+
+test('without WebGPU the page falls back and says why', async () => {
+  const { page, close } = await openIndex('', { hideWebGPU: true });
+  try {
+    const backend = await page.textContent('#backend-name');
+    assert.notEqual(backend, 'webgpu');
+    assert.ok(['webgl', 'wasm', 'cpu'].includes(backend ?? ''), `unexpected backend ${backend}`);
+    const reasons = await page.locator('#backend-skipped li').allTextContents();
+    assert.match(reasons[0] ?? '', /^webgpu: navigator\.gpu is missing/);
+  } finally {
+    await close();
+  }
+});
+
+test('an unknown ?backend= value is reported, not ignored', async () => {
+  const { page, close } = await openIndex('?backend=tpu');
+  try {
+    assert.equal(await page.getAttribute('#backend-status', 'data-state'), 'error');
+    assert.match((await page.textContent('#backend-status')) ?? '', /unknown backend "tpu"/);
+  } finally {
+    await close();
+  }
+});
+
+test('?backend=wasm loads the bundled .wasm binaries from the built app', async () => {
+  const { page, errors, close } = await openIndex('?backend=wasm');
+  try {
+    assert.equal(await page.textContent('#backend-name'), 'wasm', `status: ${await page.textContent('#backend-status')}; errors: ${errors.join(' | ')}`);
+    assert.match((await page.textContent('#backend-details')) ?? '', /SIMD (on|off)/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
