@@ -18,9 +18,11 @@ class RustBertNormalizer extends BertNormalizer {
 }
 
 class SplittingMetaspace extends MetaspacePreTokenizer {
+  private readonly beforeReplacement = new RegExp(`(?=${escapeRegExp(this.replacement)})`, 'u');
+
   override pre_tokenize_text(text: string, options?: Parameters<MetaspacePreTokenizer['pre_tokenize_text']>[1]): string[] {
     // Rust: split on the replacement, each piece keeping the replacement that starts it (MergedWithNext).
-    return super.pre_tokenize_text(text, options).flatMap((piece) => piece.split(new RegExp(`(?=${escapeRegExp(this.replacement)})`, 'u')).filter((p) => p.length > 0));
+    return super.pre_tokenize_text(text, options).flatMap((piece) => piece.split(this.beforeReplacement).filter((p) => p.length > 0));
   }
 }
 
