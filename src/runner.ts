@@ -4,7 +4,7 @@ import { initBackend, deviceLostMessage, type BackendInfo, type BackendName, typ
 import { hubFiles, type HubLocation } from './hub/files.ts';
 import { loadClassifierBundle, type ClassifierBundle, type ModelSummary } from './ui/load-model.ts';
 import { predictPairs, type Prediction, type SentencePair } from './predict.ts';
-import type { EncodedPair } from './tokenize/pair-tokenizer.ts';
+import { loadPairTokenizer, type EncodedPair, type ModelConfigForTokenizer, type PairTokenizer } from './tokenize/pair-tokenizer.ts';
 
 /** A padded batch as plain arrays, so it crosses `page.evaluate`. */
 export interface PlainBatch {
@@ -17,7 +17,10 @@ export interface PlainBatch {
 
 export interface XnliRunner {
   init(preferred?: BackendName | null, options?: InitBackendOptions): Promise<BackendInfo>;
-  loadModel(location: HubLocation): Promise<ModelSummary>;
+  /** Loads a model's classifier and tokenizer; `seed` initialises head weights the checkpoint lacks. */
+  loadModel(location: HubLocation, options?: { seed?: number }): Promise<ModelSummary>;
+  /** Loads only a tokenizer (for `tokenize`), e.g. from a tokenizer-only repository; returns its max length. */
+  loadTokenizer(location: HubLocation, modelConfig?: ModelConfigForTokenizer): Promise<{ maxLength: number; padTokenId: number }>;
   predict(pairs: SentencePair[]): Promise<Prediction[]>;
   tokenize(pairs: SentencePair[]): EncodedPair[];
   logits(batch: PlainBatch): Promise<number[]>;
@@ -35,6 +38,8 @@ declare global {
 }
 
 let bundle: ClassifierBundle | null = null;
+/** The tokenizer `tokenize` uses: the model's, or one loaded alone with loadTokenizer. */
+let activeTokenizer: PairTokenizer | null = null;
 
 function requireModel(): ClassifierBundle {
   if (!bundle) throw new Error('no model loaded: call xnliRunner.loadModel first');
@@ -45,18 +50,24 @@ const report = (line: string) => window.xnliReportProgress?.(line);
 
 window.xnliRunner = {
   init: (preferred, options) => initBackend(preferred ?? undefined, options),
-  async loadModel(location) {
+  async loadModel(location, options = {}) {
     bundle?.classifier.dispose();
     bundle = null;
-    bundle = await loadClassifierBundle(hubFiles(location), report);
+    bundle = await loadClassifierBundle(hubFiles(location), report, options);
+    activeTokenizer = bundle.tokenizer;
     return bundle.summary;
+  },
+  async loadTokenizer(location, modelConfig) {
+    activeTokenizer = await loadPairTokenizer(hubFiles(location), modelConfig);
+    return { maxLength: activeTokenizer.maxLength, padTokenId: activeTokenizer.padTokenId };
   },
   predict(pairs) {
     const { classifier, tokenizer } = requireModel();
     return predictPairs(classifier, tokenizer, pairs, { onBatch: (done, total) => report(`predicted ${done}/${total} pairs`) });
   },
   tokenize(pairs) {
-    const { tokenizer } = requireModel();
+    const tokenizer = activeTokenizer;
+    if (!tokenizer) throw new Error('no tokenizer loaded: call xnliRunner.loadModel or xnliRunner.loadTokenizer first');
     return pairs.map((pair) => tokenizer.encodePair(pair.premise, pair.hypothesis));
   },
   async logits(batch) {

@@ -20,13 +20,22 @@ export interface ClassifierBundle {
 }
 
 /** Loads a model's classifier and tokenizer from one set of files (config.json fetched once). */
-export async function loadClassifierBundle(files: ModelFiles, report: (line: string) => void = () => {}): Promise<ClassifierBundle> {
+export async function loadClassifierBundle(
+  files: ModelFiles,
+  report: (line: string) => void = () => {},
+  options: { seed?: number } = {},
+): Promise<ClassifierBundle> {
   const started = performance.now();
   const cached = memoized(files);
   const config = await fetchJson<{ max_position_embeddings?: number; model_type?: string }>(cached, 'config.json');
   report(`loading ${config.model_type ?? 'model'} from ${files.describe}`);
   const classifier = await loadSequenceClassifier(cached, {
-    onProgress: ({ stage, loaded, total }) => report(total ? `${stage}: ${loaded ?? 0}/${total}` : stage),
+    seed: options.seed,
+    onProgress: ({ stage, loaded = 0, total }) => {
+      // Per-variable progress would be hundreds of lines for a real model: report quarters.
+      if (!total) report(stage);
+      else if (loaded === total || Math.floor((4 * loaded) / total) > Math.floor((4 * (loaded - 1)) / total)) report(`${stage}: ${loaded}/${total}`);
+    },
   });
   try {
     const tokenizer = await loadPairTokenizer(cached, config);
