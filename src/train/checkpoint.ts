@@ -1,0 +1,85 @@
+import type { SequenceClassifier } from '../model/classifier.ts';
+import { writeSafetensors, type SafetensorsEntry } from '../model/safetensors.ts';
+import type { AdamW } from './adamw.ts';
+import type { RunRecord } from './run-record.ts';
+import type { TrainOptions } from './trainer.ts';
+
+const CLASSIFIER_ARCHITECTURES: Record<string, string> = {
+  bert: 'BertForSequenceClassification',
+  distilbert: 'DistilBertForSequenceClassification',
+  'xlm-roberta': 'XLMRobertaForSequenceClassification',
+  roberta: 'RobertaForSequenceClassification',
+};
+
+/** config.json of the trained classifier, loadable by AutoModelForSequenceClassification. */
+export function classifierConfig(model: SequenceClassifier): Record<string, unknown> {
+  const labels = model.config.id2label;
+  return {
+    ...model.config.raw,
+    architectures: [CLASSIFIER_ARCHITECTURES[model.config.modelType]],
+    num_labels: labels.length,
+    id2label: Object.fromEntries(labels.map((label, i) => [String(i), label])),
+    label2id: Object.fromEntries(labels.map((label, i) => [label, i])),
+    problem_type: 'single_label_classification',
+  };
+}
+
+/** AdamW's moments under the parameters' Hugging Face names, with the step in the metadata, for resuming. */
+async function optimizerSafetensors(model: SequenceClassifier, optimizer: AdamW): Promise<Uint8Array> {
+  const entries: Record<string, SafetensorsEntry> = {};
+  for (const p of model.parameters) {
+    const state = optimizer.stateOf(p.variable);
+    if (!state) continue;
+    entries[`${p.hfName}.exp_avg`] = { dtype: 'F32', shape: p.variable.shape, data: (await state.m.data()) as Float32Array };
+    entries[`${p.hfName}.exp_avg_sq`] = { dtype: 'F32', shape: p.variable.shape, data: (await state.v.data()) as Float32Array };
+  }
+  return writeSafetensors(entries, { format: 'pt', step: String(optimizer.step) });
+}
+
+export interface CheckpointContext {
+  run: RunRecord;
+  step: number;
+  totalSteps: number;
+  stepsPerEpoch: number;
+  options: TrainOptions;
+  /** The tokenizer files, copied as they came. */
+  extraFiles: Record<string, Uint8Array>;
+}
+
+/** A checkpoint folder in the Hugging Face Trainer's layout, as file name → bytes. */
+export async function checkpointFiles(model: SequenceClassifier, optimizer: AdamW, context: CheckpointContext): Promise<Record<string, Uint8Array>> {
+  const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
+  const logHistory = groupByStep(context.run);
+  const trainerState = {
+    global_step: context.step,
+    epoch: context.step / context.stepsPerEpoch,
+    max_steps: context.totalSteps,
+    num_train_epochs: context.options.numTrainEpochs,
+    train_batch_size: context.options.batchSize,
+    logging_steps: context.options.loggingSteps,
+    eval_steps: context.options.evalSteps,
+    save_steps: context.options.saveSteps,
+    log_history: logHistory,
+    run_id: context.run.runId,
+  };
+  return {
+    'config.json': json(classifierConfig(model)),
+    'model.safetensors': await model.toSafetensorsAsync(),
+    'optimizer.safetensors': await optimizerSafetensors(model, optimizer),
+    'trainer_state.json': json(trainerState),
+    ...context.extraFiles,
+  };
+}
+
+/** transformers' log_history: one entry per logging or evaluation event, with its step. */
+function groupByStep(run: RunRecord): Array<Record<string, number>> {
+  const entries = new Map<string, Record<string, number>>();
+  for (const point of run.metrics) {
+    const kind = point.key.startsWith('eval_') ? `eval_${point.key.split('_')[1]}` : point.key.startsWith('train_') || point.key === 'total_flos' ? 'train' : 'log';
+    const id = `${point.step}:${kind}`;
+    const entry = entries.get(id) ?? { step: point.step };
+    entry[point.key] = point.value;
+    entries.set(id, entry);
+  }
+  return [...entries.values()];
+}

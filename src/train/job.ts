@@ -1,0 +1,205 @@
+import { fetchJson, hubFiles, type ModelFiles } from '../hub/files.ts';
+import { loadXnliRows, type XnliSplit } from '../hub/xnli.ts';
+import { readNliFile, XNLI_LABELS, type NliRow } from '../data/nli-files.ts';
+import { indicesHash, sampleIndices } from '../data/numpy-random.ts';
+import { loadSequenceClassifier, type SequenceClassifier } from '../model/classifier.ts';
+import { PairTokenizer, modelMaxPositions } from '../tokenize/pair-tokenizer.ts';
+import { experimentName, type RunConfig } from '../config/run-config.ts';
+import { newRunId, type MetricPoint, type RunRecord } from './run-record.ts';
+import { train, totalTrainSteps, TRAIN_DEFAULTS, type LabelledPair, type TrainOptions, type TrainProgress } from './trainer.ts';
+import { checkpointFiles } from './checkpoint.ts';
+import type { AdamW } from './adamw.ts';
+
+/** Where rows come from: a file the host serves at a URL, or an XNLI subset on the Hub. */
+export type DataSource = { kind: 'url'; url: string; name: string } | { kind: 'xnli'; language: string; split: XnliSplit };
+
+export interface ModelSource {
+  /** What the user named: a Hub id or a folder. */
+  name: string;
+  endpoint: string;
+  repo: string;
+  revision: string;
+}
+
+export interface TrainJob {
+  config: RunConfig;
+  models: ModelSource[];
+  train: DataSource;
+  eval: Record<string, DataSource>;
+  token?: string;
+  /** Tags describing where the run trained (backend, adapter). */
+  environment: Record<string, string>;
+}
+
+export type JobProgress = TrainProgress | { phase: 'load' | 'data' | 'tokenize'; message: string; done?: number; total?: number };
+
+export interface JobEvents {
+  log(message: string): void;
+  progress(run: string, progress: JobProgress): void;
+  /** A run was created or changed status: persist it. */
+  run(run: RunRecord): void | Promise<void>;
+  metrics(run: RunRecord, points: MetricPoint[]): void | Promise<void>;
+  checkpoint(run: RunRecord, step: number, files: Record<string, Uint8Array>): void | Promise<void>;
+}
+
+async function loadRows(source: DataSource, endpoint: string, token: string | undefined): Promise<NliRow[]> {
+  if (source.kind === 'xnli') return loadXnliRows({ endpoint, language: source.language, split: source.split, token });
+  let response: Response;
+  try {
+    response = await fetch(source.url);
+  } catch (error) {
+    throw new Error(`could not read ${source.name}: ${(error as Error).message}`);
+  }
+  if (!response.ok) throw new Error(`could not read ${source.name}: HTTP ${response.status}`);
+  return readNliFile(await response.arrayBuffer(), source.name);
+}
+
+/** The training rows the reference draws: the first N of numpy's default_rng(seed).permutation, or file order. */
+export async function drawTrainingRows(rows: NliRow[], config: Pick<RunConfig, 'numTrainExamples' | 'seed' | 'shuffle'>) {
+  const count = Math.min(config.numTrainExamples, rows.length);
+  const indices = config.shuffle ? sampleIndices(config.seed, rows.length, count) : Uint32Array.from({ length: count }, (_, i) => i);
+  return { rows: Array.from(indices, (i) => rows[i]), indices, hash: await indicesHash(indices) };
+}
+
+function flatten(prefix: string, value: unknown, out: Record<string, string>): void {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(prefix ? `${prefix}.${k}` : k, v, out);
+  } else {
+    out[prefix] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+}
+
+/** The training arguments under transformers' names, then the model's config.json fields, as the MLflow callback logs them. */
+export function runParams(job: TrainJob, model: SequenceClassifier, options: TrainOptions, runName: string, totalSteps: number, sample: { count: number; hash: string }): Record<string, string> {
+  const params: Record<string, string> = {};
+  flatten('', model.config.raw, params);
+  const args: Record<string, unknown> = {
+    output_dir: `${job.config.outputDir}/checkpoints/${runName}`,
+    run_name: runName,
+    learning_rate: options.learningRate,
+    num_train_epochs: options.numTrainEpochs,
+    max_steps: options.maxSteps,
+    per_device_train_batch_size: options.batchSize,
+    per_device_eval_batch_size: options.evalBatchSize,
+    logging_steps: options.loggingSteps,
+    eval_steps: options.evalSteps,
+    save_steps: options.saveSteps,
+    evaluation_strategy: 'steps',
+    seed: options.seed,
+    max_grad_norm: options.maxGradNorm,
+    adam_beta1: options.adam.beta1,
+    adam_beta2: options.adam.beta2,
+    adam_epsilon: options.adam.epsilon,
+    weight_decay: options.adam.weightDecay,
+    lr_scheduler_type: 'linear',
+    warmup_steps: options.warmupSteps,
+    optim: 'adamw_torch',
+    technique: options.technique,
+    total_train_steps: totalSteps,
+    train_sample_seed: job.config.seed,
+    train_sample_count: sample.count,
+    train_sample_sha256: sample.hash,
+    train_shuffle: options.shuffle,
+    group_by_length: options.shuffle,
+    feature_extraction_cache: false,
+  };
+  for (const [k, v] of Object.entries(args)) params[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return params;
+}
+
+export function trainOptionsOf(config: RunConfig): TrainOptions {
+  return {
+    ...TRAIN_DEFAULTS,
+    technique: config.technique,
+    batchSize: config.batchSize,
+    numTrainEpochs: config.numTrainEpochs,
+    maxSteps: config.maxSteps,
+    learningRate: config.learningRate,
+    loggingSteps: config.loggingSteps,
+    evalSteps: config.evalSteps,
+    saveSteps: config.saveSteps,
+    seed: config.seed,
+    shuffle: config.shuffle,
+  };
+}
+
+/** Trains every model of the job in turn, each a run of its own. */
+export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: () => boolean = () => false): Promise<RunRecord[]> {
+  const { config } = job;
+  const runs: RunRecord[] = [];
+  events.log(`reading training data (${job.train.kind === 'xnli' ? `XNLI ${job.train.language}/${job.train.split}` : job.train.name})`);
+  const allTrainRows = await loadRows(job.train, config.hubEndpoint, job.token);
+  const sample = await drawTrainingRows(allTrainRows, config);
+  events.log(`training on ${sample.rows.length} of ${allTrainRows.length} examples (seed ${config.seed}, sha256 ${sample.hash.slice(0, 12)}…)`);
+  const evalRows: Record<string, NliRow[]> = {};
+  for (const [language, source] of Object.entries(job.eval)) evalRows[language] = await loadRows(source, config.hubEndpoint, job.token);
+
+  for (const source of job.models) {
+    if (shouldStop()) break;
+    const runName = `${source.name.split('/').pop()}-${config.technique}`;
+    const progress = (p: JobProgress) => events.progress(runName, p);
+    const files: ModelFiles = hubFiles({ endpoint: source.endpoint, repo: source.repo, revision: source.revision, token: job.token });
+    progress({ phase: 'load', message: `loading ${source.name}` });
+    const model = await loadSequenceClassifier(files, {
+      seed: config.seed,
+      onProgress: (p) => progress({ phase: 'load', message: `loading ${source.name}: ${p.stage}`, done: p.loaded, total: p.total }),
+    });
+    try {
+      const tokenizerJsonBytes = await files.fetchBytes('tokenizer.json');
+      const tokenizerConfig = await fetchJson(files, 'tokenizer_config.json').catch(() => ({}));
+      const maxPositions = modelMaxPositions(model.config.raw as { max_position_embeddings?: number; model_type?: string });
+      const tokenizer = PairTokenizer.fromJson(JSON.parse(new TextDecoder().decode(tokenizerJsonBytes)), tokenizerConfig, {
+        maxPositions: config.maxLength > 0 ? Math.min(config.maxLength, maxPositions ?? config.maxLength) : maxPositions,
+      });
+      const encode = (rows: NliRow[], what: string): LabelledPair[] =>
+        rows.map((row, i) => {
+          if (i % 2000 === 0) progress({ phase: 'tokenize', message: `tokenising ${what}`, done: i, total: rows.length });
+          return { pair: tokenizer.encodePair(row.premise, row.hypothesis), label: row.label };
+        });
+      const trainSet = encode(sample.rows, 'training pairs');
+      const evalSets = Object.fromEntries(Object.entries(evalRows).map(([language, rows]) => [language, encode(rows, `${language} validation pairs`)]));
+      const options = trainOptionsOf(config);
+      const totalSteps = totalTrainSteps(trainSet.length, options);
+      const run: RunRecord = {
+        runId: newRunId(),
+        runName,
+        experimentName: experimentName(config.technique),
+        status: 'RUNNING',
+        startTime: Date.now(),
+        params: runParams(job, model, options, runName, totalSteps, { count: sample.rows.length, hash: sample.hash }),
+        tags: { 'mlflow.runName': runName, 'mlflow.source.name': 'xnli-browser-trainer', 'mlflow.user': 'xnli-browser-trainer', model_name: source.name, ...job.environment },
+        metrics: [],
+      };
+      runs.push(run);
+      await events.run(run);
+      const extraFiles = { 'tokenizer.json': new Uint8Array(tokenizerJsonBytes), 'tokenizer_config.json': new TextEncoder().encode(JSON.stringify(tokenizerConfig, null, 2)) };
+      try {
+        const result = await train(model, trainSet, evalSets, options, {
+          onProgress: progress,
+          onMetrics: async (points) => {
+            run.metrics.push(...points);
+            await events.metrics(run, points);
+          },
+          onCheckpoint: async (step: number, optimizer: AdamW) => {
+            const files = await checkpointFiles(model, optimizer, { run, step, totalSteps, stepsPerEpoch: Math.ceil(trainSet.length / options.batchSize), options, extraFiles });
+            await events.checkpoint(run, step, files);
+          },
+          shouldStop,
+        }, tokenizer.padTokenId, tokenizer.maxLength);
+        run.status = result.stopped ? 'KILLED' : 'FINISHED';
+      } catch (error) {
+        run.status = 'FAILED';
+        run.error = (error as Error).message;
+        throw error;
+      } finally {
+        run.endTime = Date.now();
+        await events.run(run);
+      }
+    } finally {
+      model.dispose();
+    }
+  }
+  return runs;
+}
+
+export { XNLI_LABELS };

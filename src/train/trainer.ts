@@ -1,0 +1,342 @@
+import * as tf from '@tensorflow/tfjs-core';
+// Gradients are registered separately from the kernels in tfjs-core; training needs them.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import type { SequenceClassifier } from '../model/classifier.ts';
+import { padBatch, type EncodedPair, type PaddedBatch } from '../tokenize/batch.ts';
+import { bucketedLength, planEpoch, paddingEfficiency } from '../data/batching.ts';
+import { AdamW, ADAMW_DEFAULTS, type AdamWConfig } from './adamw.ts';
+import { clipByGlobalNorm } from './clip.ts';
+import { crossEntropy } from './loss.ts';
+import { linearScheduleRate } from './schedule.ts';
+import { SeededRandom } from './rng.ts';
+import type { MetricPoint } from './run-record.ts';
+
+import type { TrainingTechnique } from '../model/classifier.ts';
+
+export type Technique = TrainingTechnique;
+
+export interface TrainOptions {
+  technique: Technique;
+  batchSize: number;
+  evalBatchSize: number;
+  numTrainEpochs: number;
+  /** > 0 overrides the epochs, as transformers' max_steps does. */
+  maxSteps: number;
+  learningRate: number;
+  warmupSteps: number;
+  loggingSteps: number;
+  evalSteps: number;
+  saveSteps: number;
+  maxGradNorm: number;
+  seed: number;
+  /** false: file order and consecutive batches, no length grouping. */
+  shuffle: boolean;
+  adam: AdamWConfig;
+  /** Read every step's loss and gradient norm back (slow on a GPU; for parity tests). */
+  recordSteps?: boolean;
+}
+
+export const TRAIN_DEFAULTS: TrainOptions = {
+  technique: 'fine-tune',
+  batchSize: 8,
+  evalBatchSize: 8,
+  numTrainEpochs: 3,
+  maxSteps: -1,
+  learningRate: 5e-5,
+  warmupSteps: 0,
+  loggingSteps: 500,
+  evalSteps: 500,
+  saveSteps: 500,
+  maxGradNorm: 1,
+  seed: 73,
+  shuffle: true,
+  adam: ADAMW_DEFAULTS,
+};
+
+export interface LabelledPair {
+  pair: EncodedPair;
+  label: number;
+}
+
+export interface TrainProgress {
+  phase: 'train' | 'eval';
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  lr?: number;
+  loss?: number;
+  tokensPerSecond?: number;
+  etaSeconds?: number;
+  language?: string;
+  done?: number;
+  total?: number;
+}
+
+export interface TrainHooks {
+  onProgress?(progress: TrainProgress): void;
+  /** Points as they are logged: a caller persists them at once. */
+  onMetrics?(points: MetricPoint[]): void | Promise<void>;
+  /** Called every `saveSteps` steps and at the end, with the optimizer for its state. */
+  onCheckpoint?(step: number, optimizer: AdamW): void | Promise<void>;
+  /** Polled between steps: true stops the run cleanly after the current step. */
+  shouldStop?(): boolean;
+}
+
+export interface TrainResult {
+  globalStep: number;
+  totalSteps: number;
+  stopped: boolean;
+  trainLoss: number;
+  /** Per-step loss and gradient norm before clipping, when `recordSteps` is on. */
+  stepLosses: number[];
+  stepGradNorms: number[];
+  paddingEfficiency: number;
+  evalAccuracy: Record<string, number>;
+}
+
+export class NonFiniteLossError extends Error {
+  constructor(step: number, value: number) {
+    super(`training stopped at step ${step}: the loss became ${value}. Lower the learning rate or check the data; everything logged and saved before this step is kept.`);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+export function stepsPerEpoch(examples: number, batchSize: number): number {
+  return Math.ceil(examples / batchSize);
+}
+
+/** transformers: max_steps if set, else ceil(epochs × steps per epoch). */
+export function totalTrainSteps(examples: number, options: Pick<TrainOptions, 'batchSize' | 'numTrainEpochs' | 'maxSteps'>): number {
+  if (options.maxSteps > 0) return options.maxSteps;
+  return Math.ceil(options.numTrainEpochs * stepsPerEpoch(examples, options.batchSize));
+}
+
+function toTensors(batch: PaddedBatch) {
+  const shape: [number, number] = [batch.batchSize, batch.seqLen];
+  return {
+    inputIds: tf.tensor2d(batch.inputIds, shape, 'int32'),
+    attentionMask: tf.tensor2d(batch.attentionMask, shape, 'int32'),
+    tokenTypeIds: tf.tensor2d(batch.tokenTypeIds, shape, 'int32'),
+  };
+}
+
+function makeBatch(examples: LabelledPair[], indices: number[], padTokenId: number, maxLength: number) {
+  const pairs = indices.map((i) => examples[i].pair);
+  const longest = Math.max(...pairs.map((p) => p.inputIds.length));
+  const padded = padBatch(pairs, padTokenId, bucketedLength(longest, maxLength));
+  const realTokens = pairs.reduce((sum, p) => sum + p.inputIds.length, 0);
+  return { padded, labels: indices.map((i) => examples[i].label), realTokens };
+}
+
+/** Loss and accuracy of the model on one language's pairs, in evaluation mode (no dropout). */
+export async function evaluate(
+  model: SequenceClassifier,
+  examples: LabelledPair[],
+  batchSize: number,
+  padTokenId: number,
+  maxLength: number,
+  onBatch?: (done: number, total: number) => void,
+): Promise<{ loss: number; accuracy: number; runtime: number; steps: number }> {
+  const started = performance.now();
+  // Sorted by length: the order does not change the mean, and batches of similar length waste little padding.
+  const order = Array.from(examples.keys()).sort((a, b) => examples[a].pair.inputIds.length - examples[b].pair.inputIds.length);
+  let lossSum = 0;
+  let correct = 0;
+  let steps = 0;
+  for (let start = 0; start < order.length; start += batchSize) {
+    const indices = order.slice(start, start + batchSize);
+    const { padded, labels } = makeBatch(examples, indices, padTokenId, maxLength);
+    const [loss, predicted] = tf.tidy(() => {
+      const logits = model.forward(toTensors(padded), { training: false });
+      return [tf.mul(crossEntropy(logits, tf.tensor1d(labels, 'int32')), indices.length), tf.argMax(logits, 1)];
+    });
+    const [lossValue, predictions] = await Promise.all([loss.data(), predicted.data()]);
+    tf.dispose([loss, predicted]);
+    lossSum += lossValue[0];
+    labels.forEach((label, i) => (correct += predictions[i] === label ? 1 : 0));
+    steps += 1;
+    onBatch?.(Math.min(start + batchSize, order.length), order.length);
+  }
+  return { loss: lossSum / Math.max(1, examples.length), accuracy: correct / Math.max(1, examples.length), runtime: (performance.now() - started) / 1000, steps };
+}
+
+/**
+ * The reference trainer's loop: AdamW, linear decay without warm-up, clipping at a global norm, dropout on,
+ * the mean loss logged every `loggingSteps`, evaluation on every language every `evalSteps`, checkpoints every
+ * `saveSteps`. Metric names are those of transformers' MLflow callback.
+ */
+export async function train(
+  model: SequenceClassifier,
+  trainSet: LabelledPair[],
+  evalSets: Record<string, LabelledPair[]>,
+  options: TrainOptions,
+  hooks: TrainHooks = {},
+  padTokenId = 0,
+  maxLength = 512,
+  resume?: { globalStep: number; optimizer?: AdamW },
+): Promise<TrainResult> {
+  const perEpoch = stepsPerEpoch(trainSet.length, options.batchSize);
+  const totalSteps = totalTrainSteps(trainSet.length, options);
+  model.setTrainable(options.technique);
+  const variables = model.parameters.filter((p) => p.trainable).map((p) => p.variable);
+  const optimizer = resume?.optimizer ?? new AdamW(options.adam);
+  const lengths = trainSet.map((e) => e.pair.inputIds.length);
+
+  let globalStep = resume?.globalStep ?? 0;
+  let lossSinceLog = tf.scalar(0);
+  let stepsSinceLog = 0;
+  let totalLoss = 0;
+  let lastGradNorm: tf.Scalar | undefined;
+  const stepLosses: number[] = [];
+  const stepGradNorms: number[] = [];
+  let realTokens = 0;
+  let paddedTokens = 0;
+  let tokensSinceRate = 0;
+  let rateStarted = performance.now();
+  const started = performance.now();
+  const evalAccuracy: Record<string, number> = {};
+  let lastEvaluatedStep = -1;
+  let stopped = false;
+
+  const emit = async (values: Record<string, number>, step: number) => {
+    const timestamp = Date.now();
+    await hooks.onMetrics?.(Object.entries(values).map(([key, value]) => ({ key, value, step, timestamp })));
+  };
+
+  const readLossSinceLog = async (): Promise<number> => {
+    const sum = (await lossSinceLog.data())[0];
+    if (!Number.isFinite(sum)) throw new NonFiniteLossError(globalStep, sum);
+    return sum;
+  };
+
+  const runEvaluation = async () => {
+    for (const [language, examples] of Object.entries(evalSets)) {
+      const result = await evaluate(model, examples, options.evalBatchSize, padTokenId, maxLength, (done, total) =>
+        hooks.onProgress?.({ phase: 'eval', step: globalStep, totalSteps, epoch: globalStep / perEpoch, language, done, total }),
+      );
+      evalAccuracy[language] = result.accuracy;
+      await emit(
+        {
+          [`eval_${language}_loss`]: result.loss,
+          [`eval_${language}_accuracy`]: result.accuracy,
+          [`eval_${language}_runtime`]: result.runtime,
+          [`eval_${language}_samples_per_second`]: examples.length / result.runtime,
+          [`eval_${language}_steps_per_second`]: result.steps / result.runtime,
+          epoch: globalStep / perEpoch,
+        },
+        globalStep,
+      );
+    }
+    lastEvaluatedStep = globalStep;
+  };
+
+  // Replays the data order of the epochs already done, so a resumed run sees what an uninterrupted one would.
+  const startEpoch = Math.floor(globalStep / perEpoch);
+  const epochPlans = (epoch: number) => planEpoch(lengths, options.batchSize, { shuffle: options.shuffle, rng: epochRng(options.seed, epoch) });
+
+  try {
+    for (let epoch = startEpoch; globalStep < totalSteps && !stopped; epoch++) {
+      const batches = epochPlans(epoch);
+      for (let b = globalStep - epoch * perEpoch; b < batches.length && globalStep < totalSteps; b++) {
+        const { padded, labels, realTokens: real } = makeBatch(trainSet, batches[b], padTokenId, maxLength);
+        realTokens += real;
+        paddedTokens += padded.batchSize * padded.seqLen;
+        tokensSinceRate += padded.batchSize * padded.seqLen;
+        const lr = linearScheduleRate(options.learningRate, globalStep, totalSteps, options.warmupSteps);
+        const dropoutSeed = (options.seed * 1_000_003 + globalStep) >>> 0;
+        const { loss, norm } = tf.tidy(() => {
+          const inputs = toTensors(padded);
+          const labelTensor = tf.tensor1d(labels, 'int32');
+          const { value, grads } = tf.variableGrads(
+            () => crossEntropy(model.forward(inputs, { training: true, seed: dropoutSeed }), labelTensor),
+            variables,
+          );
+          const ordered = variables.map((v) => grads[v.name]);
+          const { clipped, norm } = clipByGlobalNorm(ordered, options.maxGradNorm);
+          optimizer.apply(variables.map((variable, i) => ({ variable, grad: clipped[i] })), lr);
+          return { loss: value as tf.Scalar, norm };
+        });
+        globalStep += 1;
+        const nextLossSum = tf.add(lossSinceLog, loss);
+        lossSinceLog.dispose();
+        lossSinceLog = nextLossSum as tf.Scalar;
+        stepsSinceLog += 1;
+        if (options.recordSteps) {
+          const value = (await loss.data())[0];
+          if (!Number.isFinite(value)) throw new NonFiniteLossError(globalStep, value);
+          stepLosses.push(value);
+          stepGradNorms.push((await norm.data())[0]);
+        }
+        loss.dispose();
+        lastGradNorm?.dispose();
+        lastGradNorm = norm;
+
+        const isLast = globalStep === totalSteps;
+        const stopRequested = hooks.shouldStop?.() ?? false;
+        if (globalStep % options.loggingSteps === 0 || isLast || stopRequested) {
+          const sum = await readLossSinceLog();
+          totalLoss += sum;
+          const elapsed = (performance.now() - rateStarted) / 1000;
+          const tokensPerSecond = tokensSinceRate / Math.max(elapsed, 1e-9);
+          const stepsPerSecond = stepsSinceLog / Math.max(elapsed, 1e-9);
+          const logged: Record<string, number> = {
+            loss: Math.round((sum / stepsSinceLog) * 1e4) / 1e4,
+            grad_norm: (await lastGradNorm.data())[0],
+            learning_rate: linearScheduleRate(options.learningRate, globalStep, totalSteps, options.warmupSteps),
+            epoch: globalStep / perEpoch,
+            padding_efficiency: paddingEfficiency(realTokens, paddedTokens),
+          };
+          await emit(logged, globalStep);
+          hooks.onProgress?.({
+            phase: 'train', step: globalStep, totalSteps, epoch: globalStep / perEpoch, loss: logged.loss, lr: logged.learning_rate,
+            tokensPerSecond, etaSeconds: (totalSteps - globalStep) / Math.max(stepsPerSecond, 1e-9),
+          });
+          lossSinceLog.dispose();
+          lossSinceLog = tf.scalar(0);
+          stepsSinceLog = 0;
+          tokensSinceRate = 0;
+          rateStarted = performance.now();
+        } else if (globalStep % 10 === 0) {
+          hooks.onProgress?.({ phase: 'train', step: globalStep, totalSteps, epoch: globalStep / perEpoch });
+        }
+        if (options.evalSteps > 0 && globalStep % options.evalSteps === 0) await runEvaluation();
+        if ((options.saveSteps > 0 && globalStep % options.saveSteps === 0) || isLast || stopRequested) await hooks.onCheckpoint?.(globalStep, optimizer);
+        if (stopRequested) {
+          stopped = true;
+          break;
+        }
+      }
+    }
+    if (!stopped && lastEvaluatedStep !== globalStep) await runEvaluation();
+    const runtime = (performance.now() - started) / 1000;
+    const stepsRun = globalStep - (resume?.globalStep ?? 0);
+    await emit(
+      {
+        train_runtime: runtime,
+        train_samples_per_second: (trainSet.length * (totalSteps / perEpoch)) / runtime,
+        train_steps_per_second: stepsRun / runtime,
+        train_loss: totalLoss / Math.max(1, stepsRun),
+        total_flos: totalFlos(model, paddedTokens),
+      },
+      globalStep,
+    );
+    return { globalStep, totalSteps, stopped, trainLoss: totalLoss / Math.max(1, stepsRun), stepLosses, stepGradNorms, paddingEfficiency: paddingEfficiency(realTokens, paddedTokens), evalAccuracy };
+  } finally {
+    lossSinceLog.dispose();
+    lastGradNorm?.dispose();
+    if (!resume?.optimizer) optimizer.dispose();
+  }
+}
+
+/** Each epoch's order comes from its own generator, so any epoch's plan can be rebuilt when a run resumes. */
+function epochRng(seed: number, epoch: number): SeededRandom {
+  return new SeededRandom((Math.imul(seed >>> 0, 0x9e3779b1) ^ (epoch + 1)) >>> 0);
+}
+
+/** transformers' estimate: 6 × (non-embedding parameters) × tokens processed. */
+export function totalFlos(model: SequenceClassifier, tokens: number): number {
+  const nonEmbedding = model.parameters
+    .filter((p) => !p.hfName.includes('embeddings'))
+    .reduce((sum, p) => sum + p.variable.size, 0);
+  return 6 * nonEmbedding * tokens;
+}

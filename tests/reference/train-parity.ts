@@ -1,0 +1,78 @@
+/**
+ * The optimizer-parity case shared by the Node and browser tests and by train_reference.py: a tiny
+ * checkpoint with dropout set to 0, a fixed list of labelled examples trained in file order.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SeededRandom } from '../../src/model/prng.ts';
+import type { Technique } from '../../src/train/trainer.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const TRAIN_GOLDENS_PATH = join(here, 'goldens', 'training.json');
+export const GENERATED_TRAIN_DIR = join(here, '..', 'fixtures', 'generated', 'train');
+export const TRAIN_REGENERATE_COMMAND = 'node --import tsx tests/reference/write-train-fixtures.ts && /usr/bin/python3 tests/reference/train_reference.py';
+
+export const TRAIN_PARITY_FIXTURES = ['fixtures/tiny-bert', 'fixtures/tiny-distilbert', 'fixtures/tiny-xlm-roberta', 'fixtures/tiny-bert-pretraining'];
+export const TRAIN_PARITY_TECHNIQUES: Technique[] = ['fine-tune', 'feature-extraction'];
+export const TRAIN_PARITY = { examples: 12, batchSize: 4, steps: 6, learningRate: 1e-4, maxGradNorm: 1, initSeed: 42 } as const;
+
+export interface TrainExample {
+  inputIds: number[];
+  tokenTypeIds: number[];
+  label: number;
+}
+
+/** Config with every dropout set to 0, so the reference and we compute the same function. */
+export function withoutDropout(config: Record<string, unknown>): Record<string, unknown> {
+  const zeroed = { ...config };
+  for (const key of ['hidden_dropout_prob', 'attention_probs_dropout_prob', 'classifier_dropout', 'dropout', 'attention_dropout', 'seq_classif_dropout', 'qa_dropout']) {
+    if (key in zeroed || key === 'classifier_dropout') zeroed[key] = 0;
+  }
+  return zeroed;
+}
+
+/** Pairs of varied lengths: [CLS]-like first id, random ids after, token type 1 for the second half (BERT). */
+export function trainExamples(modelType: string, vocabSize: number, count = TRAIN_PARITY.examples): TrainExample[] {
+  const rng = new SeededRandom('train-parity-examples');
+  const roberta = modelType === 'xlm-roberta' || modelType === 'roberta';
+  const firstFree = roberta ? 4 : 5;
+  return Array.from({ length: count }, (_, i) => {
+    const length = 6 + (rng.nextUint32() % 20);
+    const split = 2 + (rng.nextUint32() % (length - 3));
+    const inputIds = Array.from({ length }, (_, t) => (t === 0 ? (roberta ? 0 : 2) : firstFree + (rng.nextUint32() % (vocabSize - firstFree))));
+    const tokenTypeIds = Array.from({ length }, (_, t) => (modelType === 'bert' && t >= split ? 1 : 0));
+    return { inputIds, tokenTypeIds, label: i % 3 };
+  });
+}
+
+export interface TrainGoldenCase {
+  fixture: string;
+  technique: Technique;
+  losses: number[];
+  gradNorms: number[];
+  learningRates: number[];
+  /** The trained parameters after the last step: name → base64 of little-endian float32 values. */
+  finalWeights: Record<string, string>;
+}
+
+export interface TrainGoldens {
+  generator: string;
+  settings: typeof TRAIN_PARITY;
+  /** SHA-256 of each fixture's model.safetensors (as our loader wrote it, head included) the goldens came from. */
+  sources: Record<string, string>;
+  cases: TrainGoldenCase[];
+}
+
+export function loadTrainGoldens(): TrainGoldens {
+  try {
+    return JSON.parse(readFileSync(TRAIN_GOLDENS_PATH, 'utf8')) as TrainGoldens;
+  } catch {
+    throw new Error(`${TRAIN_GOLDENS_PATH} is missing or unreadable: run ${TRAIN_REGENERATE_COMMAND}`);
+  }
+}
+
+export function decodeFloat32(base64: string): Float32Array {
+  const bytes = Buffer.from(base64, 'base64');
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
