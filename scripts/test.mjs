@@ -28,5 +28,5 @@ try {
 
 const files = [...testFiles('tests/unit'), ...testFiles('tests/browser')];
 step(`tests (${files.length} files)`);
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--import', './tests/support/register-tfjs-resolve.mjs', '--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -1,37 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildSync } from 'esbuild';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+// Loads in Node through tests/support/register-tfjs-resolve.mjs (the test command's --import).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { sequenceClassifierFromBuffers, type EncodedBatch, type SequenceClassifier } from '../../src/model/classifier.ts';
 import { readSafetensors, tensorToFloat32, writeSafetensors, type SafetensorsEntry } from '../../src/model/safetensors.ts';
 import { checkpointFixtures, type CheckpointFixture } from '../fixtures/checkpoints.ts';
 import { goldenInputs, toEncodedBatch } from '../reference/goldens.ts';
 
-/**
- * tfjs-core registers op gradients only through its ESM file dist/register_all_gradients.js, which Node cannot
- * load (it imports './gradients', a directory and a file at once). Bundled with esbuild (a vite/tsx dependency)
- * it loads; the copy of tfjs-core inside shares the global engine and gradient registry, so the gradients apply.
- */
-async function registerAllGradientsInNode(): Promise<void> {
-  const require = createRequire(import.meta.url);
-  const bundle = buildSync({
-    entryPoints: [require.resolve('@tensorflow/tfjs-core/dist/register_all_gradients.js')],
-    bundle: true, format: 'esm', platform: 'neutral', write: false, logLevel: 'silent',
-  });
-  const dir = await mkdtemp(join(tmpdir(), 'tfjs-gradients-'));
-  const file = join(dir, 'register-all-gradients.mjs');
-  await writeFile(file, bundle.outputFiles[0].contents);
-  await import(pathToFileURL(file).href);
-  await rm(dir, { recursive: true, force: true });
-}
-
-await registerAllGradientsInNode();
 await tf.setBackend('cpu');
 const fixtures = checkpointFixtures();
 const IDS = ['fixtures/tiny-bert', 'fixtures/tiny-distilbert', 'fixtures/tiny-xlm-roberta'];

@@ -1,0 +1,61 @@
+import type { BackendInfo, BackendName } from '../backend/types.ts';
+import type { JobProgress, TrainJob } from './job.ts';
+import type { MetricPoint, RunRecord } from './run-record.ts';
+import type { FromWorker, ToWorker } from './worker-protocol.ts';
+
+export interface TrainingListener {
+  backend?(info: BackendInfo): void;
+  log?(message: string): void;
+  progress?(run: string, progress: JobProgress): void;
+  run?(run: RunRecord): void | Promise<void>;
+  metrics?(runId: string, points: MetricPoint[]): void | Promise<void>;
+  /** Resolve once the files are stored: training waits for it. */
+  checkpoint?(run: RunRecord, step: number, files: Record<string, Uint8Array>): void | Promise<void>;
+}
+
+export interface TrainingHandle {
+  /** Stops after the current step; a final checkpoint is still saved. */
+  stop(): void;
+  /** The runs, when the job ends; rejects with the error's message when it fails. */
+  finished: Promise<RunRecord[]>;
+}
+
+/** Starts a training job in a Web Worker and relays its events. */
+export function startTraining(job: TrainJob, backend: BackendName | null, listener: TrainingListener): TrainingHandle {
+  const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  const send = (message: ToWorker) => worker.postMessage(message);
+  let settle!: { resolve: (runs: RunRecord[]) => void; reject: (error: Error) => void };
+  const finished = new Promise<RunRecord[]>((resolve, reject) => (settle = { resolve, reject }));
+  // Events are handled one at a time, in order, so a run is stored before its metrics and checkpoints.
+  let queue = Promise.resolve();
+  worker.onmessage = (event: MessageEvent<FromWorker>) => {
+    const message = event.data;
+    queue = queue.then(async () => {
+      switch (message.type) {
+        case 'backend': return listener.backend?.(message.info);
+        case 'log': return listener.log?.(message.message);
+        case 'progress': return listener.progress?.(message.run, message.progress);
+        case 'run': return listener.run?.(message.run);
+        case 'metrics': return listener.metrics?.(message.runId, message.points);
+        case 'checkpoint':
+          await listener.checkpoint?.(message.run, message.step, message.files);
+          return send({ type: 'ack', id: message.id });
+        case 'done':
+          worker.terminate();
+          return settle.resolve(message.runs);
+        case 'error':
+          worker.terminate();
+          return settle.reject(new Error(message.message));
+      }
+    }).catch((error: Error) => {
+      worker.terminate();
+      settle.reject(error);
+    });
+  };
+  worker.onerror = (event) => {
+    worker.terminate();
+    settle.reject(new Error(`the training worker failed: ${event.message || 'could not start (see the browser console)'}`));
+  };
+  send({ type: 'start', job, backend });
+  return { stop: () => send({ type: 'stop' }), finished };
+}

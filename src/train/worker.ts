@@ -1,0 +1,56 @@
+// Entry of the training worker: the page stays responsive while the model trains here.
+import { initBackend, onDeviceLost } from '../backend/index.ts';
+import { runTrainJob } from './job.ts';
+import type { RunRecord } from './run-record.ts';
+import type { FromWorker, ToWorker } from './worker-protocol.ts';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
+
+let stopRequested = false;
+let nextAckId = 1;
+const pendingAcks = new Map<number, () => void>();
+const runs: RunRecord[] = [];
+
+function waitForAck(id: number): Promise<void> {
+  return new Promise((resolve) => pendingAcks.set(id, resolve));
+}
+
+async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<void> {
+  try {
+    const info = await initBackend(message.backend ?? undefined);
+    post({ type: 'backend', info });
+    onDeviceLost((reason) => {
+      stopRequested = true;
+      post({ type: 'log', message: `the GPU device was lost (${reason}); stopping after the current step` });
+    });
+    const done = await runTrainJob(message.job, {
+      log: (text) => post({ type: 'log', message: text }),
+      progress: (run, progress) => post({ type: 'progress', run, progress }),
+      run: (run) => {
+        if (!runs.includes(run)) runs.push(run);
+        post({ type: 'run', run: { ...run, metrics: [] } });
+      },
+      metrics: (run, points) => post({ type: 'metrics', runId: run.runId, points }),
+      checkpoint: async (run, step, files) => {
+        const id = nextAckId++;
+        const acked = waitForAck(id);
+        post({ type: 'checkpoint', id, run: { ...run, metrics: [] }, step, files }, Object.values(files).map((f) => f.buffer as ArrayBuffer));
+        await acked;
+      },
+    }, () => stopRequested);
+    post({ type: 'done', runs: done });
+  } catch (error) {
+    post({ type: 'error', message: (error as Error).message, runs });
+  }
+}
+
+scope.onmessage = (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  if (message.type === 'start') void start(message);
+  else if (message.type === 'stop') stopRequested = true;
+  else if (message.type === 'ack') {
+    pendingAcks.get(message.id)?.();
+    pendingAcks.delete(message.id);
+  }
+};
