@@ -10,5 +10,5 @@ export const EXIT_USAGE = 2;
 export function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const first = message.split('\n').find((line) => line.trim() !== '') ?? message;
-  return first.replace(/^(page\.evaluate|page\.goto|browserType\.launch): /, '').replace(/^(Uncaught )?(Error|TypeError|RangeError): /, '').trim();
+  return first.replace(/^(page\.evaluate|page\.goto|browserType\.launch): /, '').replace(/^(Uncaught )?([A-Z]\w*)?Error: /, '').trim();
 }

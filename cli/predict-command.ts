@@ -6,7 +6,6 @@ import { describeBackend, parseBackendName, type BackendName } from '../src/back
 import type { Prediction } from '../src/predict.ts';
 import { parseArgs, requiredFlag, stringFlag } from './args.ts';
 import { ensureBuiltApp } from './app-build.ts';
-import { launchChromium, openRunnerPage } from './browser.ts';
 import { UsageError, oneLine } from './errors.ts';
 import { startHubLikeServer, type RunningServer } from './hub-like-server.ts';
 import { resolveModelSource } from './model-source.ts';
@@ -65,7 +64,7 @@ export function parsePredictOptions(argv: readonly string[], env: NodeJS.Process
       throw new UsageError((error as Error).message);
     }
   }
-  const hubEndpoint = stringFlag(args, 'hub-endpoint') ?? env.HF_ENDPOINT ?? DEFAULT_HUB_ENDPOINT;
+  const hubEndpoint = stringFlag(args, 'hub-endpoint') || env.HF_ENDPOINT || DEFAULT_HUB_ENDPOINT;
   if (!/^https?:\/\/[^/]/.test(hubEndpoint)) throw new UsageError(`hub endpoint ${hubEndpoint} is not an http(s) URL`);
   return {
     model: requiredFlag(args, 'model'),
@@ -94,6 +93,8 @@ export async function runPredict(argv: readonly string[]): Promise<void> {
   let browser: Browser | null = null;
   try {
     server = await startHubLikeServer({ staticRoot: dist, repoFolders: source.kind === 'folder' ? { [source.repo]: source.folder } : {} });
+    // Loaded here so usage errors answer without loading Playwright.
+    const { launchChromium, openRunnerPage } = await import('./browser.ts');
     browser = await launchChromium();
     const page = await openRunnerPage(browser, server.url, {
       onProgress: log,
