@@ -101,8 +101,8 @@ async function serveRepoFile(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  const repoDir = options.repoFolders?.[repo] ?? (options.hubRoot ? join(options.hubRoot, ...repo.split('/')) : undefined);
-  if (!repoDir || !(await isDirectory(repoDir)) || repo.split('/').some((part) => part === '..' || part === '.')) {
+  const repoDir = options.repoFolders?.[repo] ?? (options.hubRoot ? inside(options.hubRoot, repo) : null);
+  if (!repoDir || repo.split('/').some((part) => part === '..' || part === '.') || !(await isDirectory(repoDir))) {
     return sendError(response, 404, 'RepoNotFound', `Repository not found: ${repo}`);
   }
   // Revisions other than main live in sibling folders `<name>@<revision>`.

@@ -1,0 +1,97 @@
+// The Hub-like server the browser tests and the CLI stand on (Node only: no browser needed).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startHubLikeServer, parseRange, type RunningServer } from '../../cli/hub-like-server.ts';
+
+let root: string;
+let server: RunningServer;
+const BYTES = Uint8Array.from({ length: 100 }, (_, i) => i);
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'hub-'));
+  await mkdir(join(root, 'hub', 'org', 'model'), { recursive: true });
+  await mkdir(join(root, 'hub', 'org', 'model@v1'), { recursive: true });
+  await mkdir(join(root, 'hub', 'solo'), { recursive: true });
+  await mkdir(join(root, 'app'), { recursive: true });
+  await mkdir(join(root, 'elsewhere'), { recursive: true });
+  await writeFile(join(root, 'hub', 'org', 'model', 'model.safetensors'), BYTES);
+  await writeFile(join(root, 'hub', 'org', 'model@v1', 'config.json'), '{"v":1}');
+  await writeFile(join(root, 'hub', 'solo', 'config.json'), '{"solo":true}');
+  await writeFile(join(root, 'elsewhere', 'config.json'), '{"local":true}');
+  await writeFile(join(root, 'app', 'index.html'), '<!doctype html><title>app</title>');
+  await writeFile(join(root, 'secret.txt'), 'not served');
+  server = await startHubLikeServer({ hubRoot: join(root, 'hub'), staticRoot: join(root, 'app'), repoFolders: { 'local/thing': join(root, 'elsewhere') } });
+});
+
+after(async () => {
+  await server?.close();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+const get = (path: string, init?: RequestInit) => fetch(`${server.url}${path}`, init);
+
+test('serves repository files with length, CORS and the Hub path layout', async () => {
+  const response = await get('/org/model/resolve/main/model.safetensors');
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('content-length'), '100');
+  assert.equal(response.headers.get('access-control-allow-origin'), '*');
+  assert.equal(response.headers.get('accept-ranges'), 'bytes');
+  assert.deepEqual(new Uint8Array(await response.arrayBuffer()), BYTES);
+  assert.deepEqual(await (await get('/solo/resolve/main/config.json')).json(), { solo: true });
+  assert.deepEqual(await (await get('/local/thing/resolve/main/config.json')).json(), { local: true });
+  const head = await get('/org/model/resolve/main/model.safetensors', { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get('content-length'), '100');
+});
+
+test('range requests answer 206 with Content-Range, and 416 past the end', async () => {
+  const partial = await get('/org/model/resolve/main/model.safetensors', { headers: { Range: 'bytes=10-19' } });
+  assert.equal(partial.status, 206);
+  assert.equal(partial.headers.get('content-range'), 'bytes 10-19/100');
+  assert.deepEqual([...new Uint8Array(await partial.arrayBuffer())], [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+  const suffix = await get('/org/model/resolve/main/model.safetensors', { headers: { Range: 'bytes=-3' } });
+  assert.deepEqual([...new Uint8Array(await suffix.arrayBuffer())], [97, 98, 99]);
+  const beyond = await get('/org/model/resolve/main/model.safetensors', { headers: { Range: 'bytes=200-' } });
+  assert.equal(beyond.status, 416);
+  assert.equal(beyond.headers.get('content-range'), 'bytes */100');
+  assert.deepEqual(parseRange('bytes=90-', 100), [90, 99]);
+  assert.deepEqual(parseRange('bytes=0-1000', 100), [0, 99]);
+  assert.equal(parseRange('items=1-2', 100), null);
+});
+
+test('unknown repositories, revisions and files are 404 with the Hub error codes', async () => {
+  const cases: [string, string][] = [
+    ['/org/missing/resolve/main/config.json', 'RepoNotFound'],
+    ['/org/model/resolve/v2/config.json', 'RevisionNotFound'],
+    ['/org/model/resolve/main/config.json', 'EntryNotFound'],
+  ];
+  for (const [path, code] of cases) {
+    const response = await get(path);
+    assert.equal(response.status, 404, path);
+    assert.equal(response.headers.get('x-error-code'), code, path);
+    assert.equal(typeof ((await response.json()) as { error: unknown }).error, 'string');
+  }
+  assert.deepEqual(await (await get('/org/model/resolve/v1/config.json')).json(), { v: 1 }, 'revision folders <name>@<rev>');
+});
+
+test('CORS preflight allows the Authorization and Range headers', async () => {
+  const response = await get('/org/model/resolve/main/model.safetensors', { method: 'OPTIONS' });
+  assert.equal(response.status, 204);
+  assert.match(response.headers.get('access-control-allow-headers') ?? '', /Authorization/);
+  assert.match(response.headers.get('access-control-allow-headers') ?? '', /Range/);
+});
+
+test('serves the app at / and never a file outside its folders', async () => {
+  const index = await get('/');
+  assert.equal(index.status, 200);
+  assert.match(index.headers.get('content-type') ?? '', /text\/html/);
+  assert.match(await index.text(), /<title>app<\/title>/);
+  for (const path of ['/..%2fsecret.txt', '/%2e%2e/secret.txt', '/org/..%2f..%2fsecret.txt/resolve/main/x', '/org/model/resolve/main/..%2f..%2f..%2fsecret.txt']) {
+    const response = await get(path);
+    assert.equal(response.status, 404, path);
+    assert.doesNotMatch(await response.text(), /not served/, path);
+  }
+});
