@@ -99,3 +99,29 @@ test('?backend=wasm loads the bundled .wasm binaries from the built app', async 
     await close();
   }
 });
+
+test('the predict form loads a model from the Hub-like server and shows one probability per label', async () => {
+  const { page, errors, close } = await openIndex(`?backend=cpu&model=fixtures/tiny-bert-uncased`);
+  try {
+    await page.fill('#predict-endpoint', server.url);
+    assert.equal(await page.inputValue('#predict-model'), 'fixtures/tiny-bert-uncased');
+    await page.fill('#predict-premise', 'The cat <b>sat</b> on the mat.');
+    await page.fill('#predict-hypothesis', 'A cat is sitting.');
+    await page.click('#predict-form button[type=submit]');
+    await page.waitForFunction(() => ['ready', 'error'].includes(document.querySelector('#predict-status')?.getAttribute('data-state') ?? '') && document.querySelector('#predict-status')?.textContent !== '', null, { timeout: 60_000 });
+    assert.equal(await page.getAttribute('#predict-status', 'data-state'), 'ready', (await page.textContent('#predict-status')) ?? '');
+    const labels = await page.locator('#predict-result tr[data-label] td:first-child').allTextContents();
+    assert.deepEqual(labels, ['entailment', 'neutral', 'contradiction']);
+    const probabilities = (await page.locator('#predict-result td.number').allTextContents()).map(Number);
+    assert.ok(Math.abs(probabilities.reduce((a, b) => a + b, 0) - 1) < 2e-4);
+    assert.match((await page.textContent('#predict-status')) ?? '', /^(entailment|neutral|contradiction) \(bert, fixtures\/tiny-bert-uncased@main/);
+
+    await page.fill('#predict-model', 'fixtures/absent');
+    await page.click('#predict-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#predict-status')?.getAttribute('data-state') === 'error', null, { timeout: 30_000 });
+    assert.match((await page.textContent('#predict-status')) ?? '', /config\.json not found in fixtures\/absent@main/);
+    assert.ok(errors.every((e) => /404/.test(e)), errors.join(' | '));
+  } finally {
+    await close();
+  }
+});

@@ -1,13 +1,12 @@
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../cli/browser.ts';
-import { staleBuildReason } from '../../cli/app-build.ts';
+import { ensureBuiltApp } from '../../cli/app-build.ts';
 
 export { openRunnerPage } from '../../cli/browser.ts';
 
-/** Headless Chromium with the CLI's flags; fails with a clear message when the app was not built first. */
+/** Headless Chromium with the CLI's flags, after (re)building dist/ when it is missing or older than the sources. */
 export async function launchTestBrowser(): Promise<Browser> {
-  const stale = staleBuildReason();
-  if (stale === 'dist/ has no build of the app') throw new Error('browser tests need the built app: run "npm test" (or "npx vite build" first)');
+  await ensureBuiltApp((line) => console.log(`# ${line}`));
   return launchChromium();
 }
 
