@@ -4,6 +4,7 @@
  * Weights are looked up by their Hugging Face names; Linear weights are `[out, in]`.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { embeddingLookup } from './embedding.ts';
 import type { Activation, EncoderConfig } from './config.ts';
 
 export type WeightLookup = (hfName: string) => tf.Tensor;
@@ -80,7 +81,7 @@ function embeddings(config: EncoderConfig, w: WeightLookup, inputs: ForwardInput
   const [batch, seqLen] = inputs.inputIds.shape;
   const prefix = config.architecture;
   const flatIds = tf.reshape(inputs.inputIds, [batch * seqLen]);
-  let sum = tf.gather(w(`${prefix}.embeddings.word_embeddings.weight`), flatIds);
+  let sum = embeddingLookup(w(`${prefix}.embeddings.word_embeddings.weight`) as tf.Tensor2D, flatIds as tf.Tensor1D);
 
   let positionIds: tf.Tensor1D;
   if (config.architecture === 'roberta') {
@@ -91,10 +92,10 @@ function embeddings(config: EncoderConfig, w: WeightLookup, inputs: ForwardInput
   } else {
     positionIds = tf.tile(tf.range(0, seqLen, 1, 'int32'), [batch]) as tf.Tensor1D;
   }
-  sum = tf.add(sum, tf.gather(w(`${prefix}.embeddings.position_embeddings.weight`), positionIds));
+  sum = tf.add(sum, embeddingLookup(w(`${prefix}.embeddings.position_embeddings.weight`) as tf.Tensor2D, positionIds));
 
   if (config.architecture === 'bert' && inputs.tokenTypeIds) {
-    sum = tf.add(sum, tf.gather(w('bert.embeddings.token_type_embeddings.weight'), tf.reshape(inputs.tokenTypeIds, [batch * seqLen])));
+    sum = tf.add(sum, embeddingLookup(w('bert.embeddings.token_type_embeddings.weight') as tf.Tensor2D, tf.reshape(inputs.tokenTypeIds, [batch * seqLen]) as tf.Tensor1D));
   } else if (config.architecture !== 'distilbert') {
     // No token types given (or XLM-R, whose only type is 0): every token has type 0.
     sum = tf.add(sum, tf.slice(w(`${prefix}.embeddings.token_type_embeddings.weight`), [0, 0], [1, config.hiddenSize]));

@@ -33,7 +33,7 @@ export function withoutDropout(config: Record<string, unknown>): Record<string, 
 }
 
 /** Pairs of varied lengths: [CLS]-like first id, random ids after, token type 1 for the second half (BERT). */
-export function trainExamples(modelType: string, vocabSize: number, count = TRAIN_PARITY.examples): TrainExample[] {
+export function trainExamples(modelType: string, vocabSize: number, count: number = TRAIN_PARITY.examples): TrainExample[] {
   const rng = new SeededRandom('train-parity-examples');
   const roberta = modelType === 'xlm-roberta' || modelType === 'roberta';
   const firstFree = roberta ? 4 : 5;
