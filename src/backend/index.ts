@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import { BACKEND_NAMES, type BackendInfo, type BackendName, type SkippedBackend } from './types.ts';
 import { registerWebGPU } from './webgpu.ts';
-import { useBundledWasmBinaries } from './wasm.ts';
+import { prepareWasmBackend } from './wasm.ts';
 
 export * from './types.ts';
 export { onDeviceLost, deviceLostMessage } from './webgpu.ts';
@@ -64,7 +64,7 @@ async function start(backend: BackendName): Promise<BackendDetails> {
     }
     case 'wasm':
       if (typeof WebAssembly === 'undefined') throw new Error('WebAssembly is not available in this browser');
-      useBundledWasmBinaries();
+      prepareWasmBackend();
       await setBackendOrExplain('wasm');
       return describeActive('wasm');
     case 'cpu':

@@ -3,12 +3,14 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import plainWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import simdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import threadedSimdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { fixWasmFusedMatMul } from './wasm-fused-matmul-fix.ts';
 
 let pathsSet = false;
 
-/** Points tfjs's wasm backend at the binaries bundled with this app; must run before the backend initialises. */
-export function useBundledWasmBinaries(): void {
+/** Points tfjs's wasm backend at the binaries bundled with this app and fixes its kernels; must run before it initialises. */
+export function prepareWasmBackend(): void {
   if (pathsSet) return;
+  fixWasmFusedMatMul();
   setWasmPaths({
     'tfjs-backend-wasm.wasm': plainWasmUrl,
     'tfjs-backend-wasm-simd.wasm': simdWasmUrl,

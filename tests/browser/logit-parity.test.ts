@@ -33,7 +33,8 @@ async function runnerOn(backend: BackendName): Promise<{ page: Page; errors: str
   return { page, errors };
 }
 
-for (const backend of ['webgpu', 'cpu'] as const) {
+// All four: the fallback chain must give the same numbers wherever it lands (tfjs-backend-wasm needed a kernel fix).
+for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu'] as const) {
   test(`logits on ${backend} match the PyTorch goldens within ${TOLERANCE}, without leaking tensors`, async () => {
     const { page, errors } = await runnerOn(backend);
     try {
