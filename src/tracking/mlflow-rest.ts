@@ -190,6 +190,7 @@ export class MlflowRestLogger {
 
   /** Ends the run on the server (after everything queued before it). */
   async finish(status: RunStatus, endTime: number, error?: string): Promise<void> {
+    if (this.state.ended) return;
     if (error !== undefined) this.enqueueTags({ [ERROR_TAG]: error });
     this.state.end = { status, end_time: Math.round(endTime) };
     await this.save();
