@@ -1,9 +1,10 @@
 // An HTTP server laid out like the Hugging Face Hub (`/<repo>/resolve/<revision>/<file>`), optionally also
 // serving the built app at `/`. The CLI uses it to serve local model folders; tests use it as a Hub stand-in.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createReadStream, type Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { extname, join, resolve, sep } from 'node:path';
+import { createReadStream, createWriteStream, type Stats } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { AddressInfo } from 'node:net';
 
 export interface HubLikeServerOptions {
@@ -15,6 +16,14 @@ export interface HubLikeServerOptions {
   staticRoot?: string;
   /** Port to listen on; 0 (default) picks a free one. */
   port?: number;
+  /** Single files served at fixed paths, path → file on disk (the CLI's --train-file / --eval-file). */
+  files?: Record<string, string>;
+  /**
+   * Folder that accepts the page's outputs: `PUT /__output/<folder>/<file>` writes into `<folder>.partial/`,
+   * `POST /__output/<folder>?commit` then renames it to `<folder>`, so a crash mid-write never leaves a
+   * half-written folder under the final name.
+   */
+  outputRoot?: string;
   /** Called after each response, e.g. to log requests. */
   onResponse?: (method: string, url: string, status: number) => void;
 }
@@ -74,16 +83,23 @@ async function handle(options: HubLikeServerOptions, request: IncomingMessage, r
   const method = request.method ?? 'GET';
   if (method === 'OPTIONS') {
     response.writeHead(204, {
-      'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+      'Access-Control-Allow-Methods': 'GET, HEAD, PUT, POST, OPTIONS',
       'Access-Control-Allow-Headers': 'Authorization, Range, Content-Type',
       'Access-Control-Max-Age': '600',
     });
     response.end();
     return;
   }
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const path = url.pathname;
+  if (options.outputRoot && path.startsWith(OUTPUT_PREFIX)) return receiveOutput(options.outputRoot, safeDecode(path.slice(OUTPUT_PREFIX.length)), url, request, response);
   if (method !== 'GET' && method !== 'HEAD') return sendError(response, 405, 'MethodNotAllowed', `${method} is not supported`);
-
-  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  const single = options.files?.[path];
+  if (single) {
+    const stats = await statOrNull(single);
+    if (!stats?.isFile()) return sendError(response, 404, 'EntryNotFound', `${single} is gone`);
+    return sendFile(single, stats, request, response);
+  }
   const hubMatch = RESOLVE_PATH.exec(path);
   if (hubMatch && (options.hubRoot || options.repoFolders)) {
     const [, repo, revision, file] = hubMatch.map((part) => (part === undefined ? part : safeDecode(part)));
@@ -91,6 +107,30 @@ async function handle(options: HubLikeServerOptions, request: IncomingMessage, r
   }
   if (options.staticRoot) return serveStatic(options.staticRoot, safeDecode(path), request, response);
   return sendError(response, 404, 'EntryNotFound', `nothing is served at ${path}`);
+}
+
+const OUTPUT_PREFIX = '/__output/';
+
+async function receiveOutput(root: string, relative: string, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const method = request.method ?? 'GET';
+  if (method === 'POST' && url.searchParams.has('commit')) {
+    const folder = inside(root, relative);
+    if (!folder || folder === resolve(root)) return sendError(response, 400, 'BadPath', `cannot commit ${relative}`);
+    if (!(await isDirectory(`${folder}.partial`))) return sendError(response, 404, 'EntryNotFound', `nothing was written to ${relative}`);
+    await rm(folder, { recursive: true, force: true });
+    await rename(`${folder}.partial`, folder);
+    response.writeHead(204);
+    response.end();
+    return;
+  }
+  if (method !== 'PUT') return sendError(response, 405, 'MethodNotAllowed', `${method} is not supported on outputs`);
+  const slash = relative.lastIndexOf('/');
+  const target = slash > 0 ? inside(root, `${relative.slice(0, slash)}.partial/${relative.slice(slash + 1)}`) : null;
+  if (!target) return sendError(response, 400, 'BadPath', `cannot write ${relative}: outputs go in a folder under the output directory`);
+  await mkdir(dirname(target), { recursive: true });
+  await pipeline(request, createWriteStream(target));
+  response.writeHead(201);
+  response.end();
 }
 
 async function serveRepoFile(

@@ -4,6 +4,9 @@ import { initBackend, deviceLostMessage, type BackendInfo, type BackendName, typ
 import { hubFiles, type HubLocation } from './hub/files.ts';
 import { loadClassifierBundle, type ClassifierBundle, type ModelSummary } from './ui/load-model.ts';
 import { predictPairs, type Prediction, type SentencePair } from './predict.ts';
+import type { TrainJob } from './train/job.ts';
+import type { RunRecord } from './train/run-record.ts';
+import { stopTrainingOnRunner, trainOnRunner, type TrainEvent } from './train/runner-training.ts';
 import { loadPairTokenizer, type EncodedPair, type ModelConfigForTokenizer, type PairTokenizer } from './tokenize/pair-tokenizer.ts';
 
 /** A padded batch as plain arrays, so it crosses `page.evaluate`. */
@@ -27,6 +30,13 @@ export interface XnliRunner {
   numTensors(): number;
   /** The message of a lost WebGPU device, or null. */
   deviceLost(): string | null;
+  /**
+   * Runs a training job in the training worker: events go to `window.xnliTrainEvent`, checkpoint folders to
+   * `outputUrl` (PUT per file, then POST ?commit). Resolves when every run has ended.
+   */
+  train(job: TrainJob, backend: BackendName | null, outputUrl: string): Promise<RunRecord[]>;
+  /** Asks a running job to stop after its current step; false when none runs. */
+  stopTraining(): boolean;
 }
 
 declare global {
@@ -34,6 +44,8 @@ declare global {
     xnliRunner: XnliRunner;
     /** Installed by the CLI (page.exposeFunction) to print progress lines on its stderr. */
     xnliReportProgress?: (line: string) => void;
+    /** Installed by the CLI to receive training events. */
+    xnliTrainEvent?: (event: TrainEvent) => void;
   }
 }
 
@@ -83,5 +95,7 @@ window.xnliRunner = {
   },
   numTensors: () => tf.memory().numTensors,
   deviceLost: () => deviceLostMessage(),
+  train: (job, backend, outputUrl) => trainOnRunner(job, backend, { outputUrl, report: (event) => window.xnliTrainEvent?.(event) }),
+  stopTraining: () => stopTrainingOnRunner(),
 };
 document.documentElement.dataset.runnerReady = 'true';

@@ -55,7 +55,8 @@ async function start(backend: BackendName): Promise<BackendDetails> {
       return setup;
     }
     case 'webgl': {
-      const canvas = document.createElement('canvas');
+      // A worker has no document: tfjs draws on an OffscreenCanvas there.
+      const canvas = typeof document !== 'undefined' ? document.createElement('canvas') : new OffscreenCanvas(1, 1);
       if (!canvas.getContext('webgl2') && !canvas.getContext('webgl')) {
         throw new Error('WebGL is not available: the browser could not create a WebGL context (no GPU or GPU blocklisted)');
       }

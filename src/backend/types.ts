@@ -57,3 +57,9 @@ export function describeBackend(info: BackendInfo): string {
   if (info.skipped.length > 0) text += ` — passed over ${info.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`;
   return text;
 }
+
+/** A CPU-emulated GPU (SwiftShader, or any adapter the browser flags as a fallback): WebGPU there is slower than WASM. */
+export function isSoftwareAdapter(adapter: GpuAdapterSummary | undefined): boolean {
+  if (!adapter) return false;
+  return adapter.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(`${adapter.architecture} ${adapter.device} ${adapter.description}`);
+}

@@ -67,7 +67,8 @@ export async function checkpointFiles(model: SequenceClassifier, optimizer: Adam
     'model.safetensors': await model.toSafetensorsAsync(),
     'optimizer.safetensors': await optimizerSafetensors(model, optimizer),
     'trainer_state.json': json(trainerState),
-    ...context.extraFiles,
+    // Copies: each checkpoint's buffers are handed over (transferred) on their own.
+    ...Object.fromEntries(Object.entries(context.extraFiles).map(([name, bytes]) => [name, bytes.slice()])),
   };
 }
 

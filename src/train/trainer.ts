@@ -195,7 +195,6 @@ export async function train(
   let rateStarted = performance.now();
   const started = performance.now();
   const evalAccuracy: Record<string, number> = {};
-  let lastEvaluatedStep = -1;
   let stopped = false;
 
   const emit = async (values: Record<string, number>, step: number) => {
@@ -227,7 +226,6 @@ export async function train(
         globalStep,
       );
     }
-    lastEvaluatedStep = globalStep;
   };
 
   // Replays the data order of the epochs already done, so a resumed run sees what an uninterrupted one would.
@@ -299,7 +297,8 @@ export async function train(
         } else if (globalStep % 10 === 0) {
           hooks.onProgress?.({ phase: 'train', step: globalStep, totalSteps, epoch: globalStep / perEpoch });
         }
-        if (options.evalSteps > 0 && globalStep % options.evalSteps === 0) await runEvaluation();
+        // Also at the end, so every run finishes with a result per language (the reference evaluates only on multiples).
+        if ((options.evalSteps > 0 && globalStep % options.evalSteps === 0) || isLast) await runEvaluation();
         if ((options.saveSteps > 0 && globalStep % options.saveSteps === 0) || isLast || stopRequested) await hooks.onCheckpoint?.(globalStep, optimizer);
         if (stopRequested) {
           stopped = true;
@@ -307,7 +306,6 @@ export async function train(
         }
       }
     }
-    if (!stopped && lastEvaluatedStep !== globalStep) await runEvaluation();
     const runtime = (performance.now() - started) / 1000;
     const stepsRun = globalStep - (resume?.globalStep ?? 0);
     await emit(

@@ -1,5 +1,5 @@
 // Entry of the training worker: the page stays responsive while the model trains here.
-import { initBackend, onDeviceLost } from '../backend/index.ts';
+import { initBackend, isSoftwareAdapter, onDeviceLost, type BackendInfo, type BackendName } from '../backend/index.ts';
 import { runTrainJob } from './job.ts';
 import type { RunRecord } from './run-record.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
@@ -16,9 +16,21 @@ function waitForAck(id: number): Promise<void> {
   return new Promise((resolve) => pendingAcks.set(id, resolve));
 }
 
+/**
+ * An explicit backend is used or fails with its reason. Automatic choice takes the best available, except that a
+ * software WebGPU adapter (SwiftShader on a machine without a GPU) trains far slower than WASM, so WASM is taken.
+ */
+async function chooseBackend(requested: BackendName | null): Promise<BackendInfo> {
+  if (requested) return initBackend(requested, { fallback: false });
+  const best = await initBackend();
+  if (best.backend !== 'webgpu' || !isSoftwareAdapter(best.adapter)) return best;
+  const wasm = await initBackend('wasm');
+  return { ...wasm, requested: null, skipped: [{ backend: 'webgpu', reason: 'the WebGPU adapter is a software renderer (SwiftShader): WASM trains faster here' }, ...wasm.skipped] };
+}
+
 async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   try {
-    const info = await initBackend(message.backend ?? undefined);
+    const info = await chooseBackend(message.backend);
     post({ type: 'backend', info });
     onDeviceLost((reason) => {
       stopRequested = true;

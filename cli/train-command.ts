@@ -1,0 +1,262 @@
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { parseTrainArgs, TRAIN_FLAGS, UsageError as ConfigUsageError } from '../src/config/train-args.ts';
+import { validateRunConfig, XNLI_LANGUAGES, type RunConfig } from '../src/config/run-config.ts';
+import type { DataSource, ModelSource, TrainJob } from '../src/train/job.ts';
+import type { MetricPoint, RunRecord } from '../src/train/run-record.ts';
+import type { TrainEvent } from '../src/train/runner-training.ts';
+import type { JobProgress } from '../src/train/job.ts';
+import { describeBackend, type BackendInfo } from '../src/backend/types.ts';
+import { ensureBuiltApp, PROJECT_ROOT } from './app-build.ts';
+import { UsageError, oneLine } from './errors.ts';
+import { startHubLikeServer, type RunningServer } from './hub-like-server.ts';
+import { resolveModelSource } from './model-source.ts';
+
+export const TRAIN_USAGE = `Usage: xnli-train <fine-tune|feature-extraction> [options]
+       xnli-train            (no arguments: the embedded offline demo)
+
+Trains sequence classifiers on English XNLI (or a local file) and evaluates them on other languages, with the
+reference trainer's semantics, running the app's own training code in headless Chromium.
+
+The reference's flags (same names, same defaults):
+  --model-names ID|DIR ...        Hub model ids or local model folders, trained one after the other
+  --eval-datasets-names LANG ...  XNLI languages to evaluate on: ${XNLI_LANGUAGES.join(' ')}
+  --output-dir DIR                checkpoints and run records go here (default: logs)
+  --batch-size N                  training batch size (default: 8)
+  --num-train-batches N           training EXAMPLES kept, despite the name (default: 15000); alias --num-train-samples
+  --num-train-epochs X            epochs, a float (default: 3.0)
+  --eval-steps N                  evaluate every N optimizer steps (default: 500)
+  --seed N                        seed of the training sample's shuffle (default: 73)
+Ours:
+  --learning-rate X               AdamW peak learning rate, decayed linearly to 0 (default: 5e-5)
+  --logging-steps N               log the mean loss every N steps (default: 500)
+  --save-steps N                  checkpoint every N steps (default: 500; also at the end)
+  --max-steps N                   stop after N steps, overriding the epochs (default: -1, none)
+  --max-length N                  truncate pairs to N tokens (default: the tokenizer's model_max_length)
+  --backend NAME                  auto | webgpu | webgl | wasm | cpu (default: auto, the best available)
+  --train-file PATH               train on this XNLI-schema parquet or JSONL (premise, hypothesis, label)
+  --eval-file LANG=PATH           evaluate LANG on this file instead of XNLI's validation split (repeatable)
+  --no-shuffle                    file order, consecutive batches, no length grouping (exact comparisons)
+  --hub-endpoint URL              Hub or mirror (default: $HF_ENDPOINT or https://huggingface.co)
+  --revision REV                  model revision: branch, tag or commit (default: main)
+  --verbose                       also print the browser's console errors
+  --help                          show this help
+
+The Hugging Face token for gated or private repositories is read from $HF_TOKEN.
+Ctrl-C stops after the current step and saves a checkpoint; a second Ctrl-C quits at once.
+Exit codes: 0 done, 1 runtime failure, 2 usage error.`;
+
+/** The embedded offline demo: a tiny model and a synthetic six-language sample shipped in public/demo. */
+export function demoArgs(): string[] {
+  const demo = join(PROJECT_ROOT, 'public', 'demo');
+  return [
+    'fine-tune', '--model-names', join(demo, 'model'),
+    '--train-file', join(demo, 'xnli', 'en', 'train.parquet'),
+    ...['en', 'de', 'fr', 'es', 'ar', 'zh'].flatMap((lang) => ['--eval-file', `${lang}=${join(demo, 'xnli', lang, 'validation.parquet')}`]),
+    '--num-train-epochs', '3', '--learning-rate', '1e-3', '--eval-steps', '200', '--logging-steps', '50', '--save-steps', '1000',
+    '--output-dir', 'logs/demo',
+  ];
+}
+
+function fileRoute(path: string, what: string, files: Record<string, string>): DataSource {
+  const absolute = resolve(path);
+  if (!existsSync(absolute) || !statSync(absolute).isFile()) throw new UsageError(`${what} ${path} does not exist`);
+  const route = `/__files/${Object.keys(files).length}/${encodeURIComponent(basename(absolute))}`;
+  files[route] = absolute;
+  return { kind: 'url', url: route, name: basename(absolute) };
+}
+
+/** Model and data sources as the page sees them: local ones become routes of the CLI's own server. */
+function planSources(config: RunConfig) {
+  const repoFolders: Record<string, string> = {};
+  const files: Record<string, string> = {};
+  const models = config.modelNames.map((name) => {
+    const source = resolveModelSource(name);
+    if (source.kind === 'folder') repoFolders[source.repo] = source.folder;
+    return { name, source };
+  });
+  const train: DataSource = config.trainFile ? fileRoute(config.trainFile, '--train-file', files) : { kind: 'xnli', language: 'en', split: 'train' };
+  const evalSources: Record<string, DataSource> = {};
+  for (const language of config.evalLanguages) {
+    const file = config.evalFiles[language];
+    evalSources[language] = file ? fileRoute(file, `--eval-file ${language}=`, files) : { kind: 'xnli', language, split: 'validation' };
+  }
+  return { models, repoFolders, files, train, evalSources };
+}
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+export function formatProgress(run: string, p: JobProgress): string | null {
+  if (p.phase === 'train') {
+    const parts = [`${run}: step ${p.step}/${p.totalSteps}`, `epoch ${p.epoch.toFixed(2)}`];
+    if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(4)}`);
+    if (p.lr !== undefined) parts.push(`lr ${p.lr.toExponential(2)}`);
+    if (p.tokensPerSecond !== undefined) parts.push(`${Math.round(p.tokensPerSecond)} tok/s`);
+    if (p.etaSeconds !== undefined) parts.push(`ETA ${formatDuration(p.etaSeconds)}`);
+    return p.loss !== undefined ? parts.join(' | ') : null;
+  }
+  if (p.phase === 'eval') return p.done === p.total ? `${run}: evaluated ${p.language} (${p.total} pairs) at step ${p.step}` : null;
+  if (!('message' in p)) return null;
+  return p.done === undefined || p.done === 0 ? `${run}: ${p.message}` : null;
+}
+
+/** Models × languages accuracy, as the run ends. */
+export function accuracyTable(runs: RunRecord[], languages: string[]): string {
+  const latest = (run: RunRecord, key: string) => run.metrics.filter((m) => m.key === key).sort((a, b) => a.step - b.step).at(-1)?.value;
+  const header = ['run', ...languages];
+  const rows = runs.map((run) => [`${run.runName}${run.status === 'FINISHED' ? '' : ` (${run.status.toLowerCase()})`}`, ...languages.map((l) => {
+    const value = latest(run, `eval_${l}_accuracy`);
+    return value === undefined ? '-' : (100 * value).toFixed(1);
+  })]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return ['accuracy (%) on each evaluation language', line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** Keeps each run's record on disk as it grows, so nothing logged is lost if the process dies. */
+class RunJournal {
+  readonly runs = new Map<string, RunRecord>();
+  /** Writes happen one at a time: two saves of one file must not race on its temporary name. */
+  private writes: Promise<void> = Promise.resolve();
+  constructor(private readonly dir: string) {}
+
+  update(run: RunRecord): Promise<void> {
+    const known = this.runs.get(run.runId);
+    this.runs.set(run.runId, { ...run, metrics: known?.metrics ?? run.metrics });
+    return this.save(run.runId);
+  }
+
+  addMetrics(runId: string, points: MetricPoint[]): Promise<void> {
+    this.runs.get(runId)?.metrics.push(...points);
+    return this.save(runId);
+  }
+
+  private save(runId: string): Promise<void> {
+    this.writes = this.writes.then(() => this.write(runId));
+    return this.writes;
+  }
+
+  private async write(runId: string): Promise<void> {
+    const run = this.runs.get(runId);
+    if (!run) return;
+    await mkdir(this.dir, { recursive: true });
+    const path = join(this.dir, `${run.runName}-${run.runId}.json`);
+    await writeFile(`${path}.tmp`, JSON.stringify(run, null, 1));
+    await rename(`${path}.tmp`, path);
+  }
+}
+
+export async function runTrain(argv: readonly string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${TRAIN_USAGE}\n`);
+    return;
+  }
+  const verbose = argv.includes('--verbose');
+  const args = argv.length === 0 ? demoArgs() : argv.filter((a) => a !== '--verbose');
+  let config: RunConfig;
+  try {
+    config = parseTrainArgs(args, process.env);
+  } catch (error) {
+    if (error instanceof ConfigUsageError) throw new UsageError(error.message);
+    throw error;
+  }
+  const problems = validateRunConfig(config);
+  if (problems.length > 0) throw new UsageError(problems.join('; '));
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  if (argv.length === 0) log('no arguments: training the embedded offline demo (a tiny model on a synthetic sample; see the README)');
+
+  const sources = planSources(config);
+  const outputDir = resolve(config.outputDir);
+  await mkdir(outputDir, { recursive: true });
+  const journal = new RunJournal(join(outputDir, 'runs'));
+  const dist = await ensureBuiltApp(log);
+
+  let server: RunningServer | null = null;
+  let browser: Browser | null = null;
+  let interrupts = 0;
+  let page: Page | null = null;
+  const onInterrupt = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    log('stopping after the current step (Ctrl-C again to quit at once)...');
+    void page?.evaluate(() => window.xnliRunner.stopTraining()).catch(() => {});
+  };
+  process.on('SIGINT', onInterrupt);
+  try {
+    server = await startHubLikeServer({ staticRoot: dist, repoFolders: sources.repoFolders, files: sources.files, outputRoot: outputDir });
+    const { launchChromium, openRunnerPage } = await import('./browser.ts');
+    browser = await launchChromium();
+    let failure: string | null = null;
+    const events: Promise<void>[] = [];
+    page = await openRunnerPage(browser, server.url, { onProgress: log, onConsoleError: verbose ? log : undefined });
+    await page.exposeFunction('xnliTrainEvent', (event: TrainEvent) => {
+      switch (event.type) {
+        case 'backend':
+          log(`backend: ${describeBackend(event.info as BackendInfo)}`);
+          break;
+        case 'log':
+          log(event.message);
+          break;
+        case 'progress': {
+          const line = formatProgress(event.run, event.progress as JobProgress);
+          if (line) log(line);
+          break;
+        }
+        case 'run':
+          events.push(journal.update(event.run));
+          if (event.run.status === 'FAILED') failure = event.run.error ?? 'failed';
+          break;
+        case 'metrics': {
+          const points = event.points as MetricPoint[];
+          events.push(journal.addMetrics(event.runId, points));
+          const run = journal.runs.get(event.runId);
+          const accuracies = points.filter((p) => /^eval_.+_accuracy$/.test(p.key));
+          if (run && accuracies.length > 0) {
+            log(`${run.runName}: step ${accuracies[0].step} accuracy ${accuracies.map((p) => `${p.key.slice(5, -9)} ${(100 * p.value).toFixed(1)}%`).join(', ')}`);
+          }
+          break;
+        }
+        case 'checkpoint':
+          log(`${event.runName}: saved ${join(config.outputDir, event.path)}`);
+          break;
+      }
+    });
+    const job: TrainJob = {
+      config,
+      models: sources.models.map(({ name, source }): ModelSource => (source.kind === 'folder'
+        ? { name, endpoint: server!.url, repo: source.repo, revision: 'main' }
+        : { name, endpoint: config.hubEndpoint, repo: source.repo, revision: config.revision })),
+      train: sources.train,
+      eval: sources.evalSources,
+      token: process.env.HF_TOKEN || undefined,
+      environment: {},
+    };
+    try {
+      await page.evaluate(
+        ({ job, backend, outputUrl }) => window.xnliRunner.train(job, backend, outputUrl),
+        { job, backend: config.backend === 'auto' ? null : config.backend, outputUrl: `${server.url}/__output` },
+      );
+    } catch (error) {
+      failure = oneLine(error);
+    }
+    await Promise.all(events);
+    const runs = [...journal.runs.values()];
+    if (runs.length > 0) process.stdout.write(`${accuracyTable(runs, config.evalLanguages)}\n`);
+    log(`run records: ${join(config.outputDir, 'runs')}`);
+    if (failure) throw new Error(failure);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    await browser?.close().catch(() => {});
+    await server?.close();
+  }
+}
+
+export { TRAIN_FLAGS };
