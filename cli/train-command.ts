@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { parseTrainArgs, TRAIN_FLAGS, UsageError as ConfigUsageError } from '../src/config/train-args.ts';
@@ -13,6 +13,7 @@ import { ensureBuiltApp, PROJECT_ROOT } from './app-build.ts';
 import { UsageError, oneLine } from './errors.ts';
 import { startHubLikeServer, type RunningServer } from './hub-like-server.ts';
 import { resolveModelSource } from './model-source.ts';
+import { runSinks, type RunSink } from './run-sinks.ts';
 
 export const TRAIN_USAGE = `Usage: xnli-train <fine-tune|feature-extraction> [options]
        xnli-train            (no arguments: the embedded offline demo)
@@ -40,6 +41,8 @@ Ours:
   --eval-file LANG=PATH           evaluate LANG on this file instead of XNLI's validation split (repeatable)
   --no-shuffle                    file order, consecutive batches, no length grouping (exact comparisons)
   --hub-endpoint URL              Hub or mirror (default: $HF_ENDPOINT or https://huggingface.co)
+  --mlflow-tracking-uri URI       http(s)://host:port logs live to an MLflow server; a folder or file:// URI is the
+                                  file store to write (default: $MLFLOW_TRACKING_URI or <output-dir>/mlruns)
   --revision REV                  model revision: branch, tag or commit (default: main)
   --verbose                       also print the browser's console errors
   --help                          show this help
@@ -121,36 +124,42 @@ export function accuracyTable(runs: RunRecord[], languages: string[]): string {
   return ['accuracy (%) on each evaluation language', line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-/** Keeps each run's record on disk as it grows, so nothing logged is lost if the process dies. */
+/** The runs of this job, kept current in every sink as they are logged, one write at a time. */
 class RunJournal {
   readonly runs = new Map<string, RunRecord>();
-  /** Writes happen one at a time: two saves of one file must not race on its temporary name. */
   private writes: Promise<void> = Promise.resolve();
-  constructor(private readonly dir: string) {}
+  constructor(private readonly sinks: RunSink[]) {}
 
   update(run: RunRecord): Promise<void> {
-    const known = this.runs.get(run.runId);
-    this.runs.set(run.runId, { ...run, metrics: known?.metrics ?? run.metrics });
-    return this.save(run.runId);
+    const record = { ...run, metrics: this.runs.get(run.runId)?.metrics ?? run.metrics };
+    this.runs.set(run.runId, record);
+    return this.enqueue((sink) => sink.update(record));
   }
 
   addMetrics(runId: string, points: MetricPoint[]): Promise<void> {
-    this.runs.get(runId)?.metrics.push(...points);
-    return this.save(runId);
-  }
-
-  private save(runId: string): Promise<void> {
-    this.writes = this.writes.then(() => this.write(runId));
-    return this.writes;
-  }
-
-  private async write(runId: string): Promise<void> {
     const run = this.runs.get(runId);
-    if (!run) return;
-    await mkdir(this.dir, { recursive: true });
-    const path = join(this.dir, `${run.runName}-${run.runId}.json`);
-    await writeFile(`${path}.tmp`, JSON.stringify(run, null, 1));
-    await rename(`${path}.tmp`, path);
+    if (!run) return Promise.resolve();
+    run.metrics.push(...points);
+    return this.enqueue((sink) => sink.metrics(run, points));
+  }
+
+  /** Marks runs the browser never ended (it crashed, or the job failed) as FAILED with an end time. */
+  async failUnfinished(reason: string): Promise<void> {
+    for (const run of this.runs.values()) {
+      if (run.status === 'RUNNING') await this.update({ ...run, status: 'FAILED', endTime: Date.now(), error: reason });
+    }
+  }
+
+  async close(timeoutMs: number): Promise<void> {
+    await this.writes;
+    for (const sink of this.sinks) await sink.close(timeoutMs);
+  }
+
+  private enqueue(write: (sink: RunSink) => Promise<void>): Promise<void> {
+    this.writes = this.writes.then(async () => {
+      for (const sink of this.sinks) await write(sink);
+    });
+    return this.writes;
   }
 }
 
@@ -176,7 +185,14 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
   const sources = planSources(config);
   const outputDir = resolve(config.outputDir);
   await mkdir(outputDir, { recursive: true });
-  const journal = new RunJournal(join(outputDir, 'runs'));
+  let tracking: ReturnType<typeof runSinks>;
+  try {
+    tracking = runSinks(outputDir, config.mlflowTrackingUri, (line) => log(`warning: ${line}`));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { sinks, describe } = tracking;
+  const journal = new RunJournal(sinks);
   const dist = await ensureBuiltApp(log);
 
   let server: RunningServer | null = null;
@@ -248,9 +264,11 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
       failure = oneLine(error);
     }
     await Promise.all(events);
+    if (failure) await journal.failUnfinished(failure);
+    await journal.close(10_000);
     const runs = [...journal.runs.values()];
     if (runs.length > 0) process.stdout.write(`${accuracyTable(runs, config.evalLanguages)}\n`);
-    log(`run records: ${join(config.outputDir, 'runs')}`);
+    log(`runs tracked in ${describe}; run JSON in ${join(config.outputDir, 'runs')}`);
     if (failure) throw new Error(failure);
   } finally {
     process.off('SIGINT', onInterrupt);

@@ -33,6 +33,8 @@ export interface RunConfig {
   shuffle: boolean;
   hubEndpoint: string;
   revision: string;
+  /** MLflow tracking URI: http(s):// logs live to a server, a path or file:// names the file store (default <outputDir>/mlruns). */
+  mlflowTrackingUri?: string;
 }
 
 /** The reference's defaults (shared/REFERENCE.md). */

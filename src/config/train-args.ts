@@ -29,6 +29,7 @@ const FLAGS: Record<string, { kind: FlagKind; key: keyof RunConfig | 'evalFile' 
   '--no-shuffle': { kind: 'switch', key: 'shuffle' },
   '--hub-endpoint': { kind: 'string', key: 'hubEndpoint' },
   '--revision': { kind: 'string', key: 'revision' },
+  '--mlflow-tracking-uri': { kind: 'string', key: 'mlflowTrackingUri' },
 };
 
 export const TRAIN_FLAGS = Object.keys(FLAGS);
@@ -44,7 +45,8 @@ function parseNumber(flag: string, text: string | undefined, integer: boolean): 
 
 /**
  * `xnli-train <fine-tune|feature-extraction> [flags]` → a RunConfig on the reference's defaults.
- * `env` supplies HF_ENDPOINT as the default Hub endpoint, as huggingface_hub does.
+ * `env` supplies HF_ENDPOINT as the default Hub endpoint, as huggingface_hub does, and MLFLOW_TRACKING_URI as
+ * MLflow's clients read it.
  */
 export function parseTrainArgs(argv: string[], env: Record<string, string | undefined> = {}): RunConfig {
   const [technique, ...rest] = argv;
@@ -53,6 +55,7 @@ export function parseTrainArgs(argv: string[], env: Record<string, string | unde
   }
   const config: RunConfig = { ...REFERENCE_DEFAULTS, technique: technique as Technique, evalFiles: {} };
   if (env.HF_ENDPOINT) config.hubEndpoint = env.HF_ENDPOINT;
+  if (env.MLFLOW_TRACKING_URI) config.mlflowTrackingUri = env.MLFLOW_TRACKING_URI;
   for (let i = 0; i < rest.length; i++) {
     const [flag, inline] = rest[i].startsWith('--') && rest[i].includes('=') ? [rest[i].slice(0, rest[i].indexOf('=')), rest[i].slice(rest[i].indexOf('=') + 1)] : [rest[i], undefined];
     const spec = FLAGS[flag];

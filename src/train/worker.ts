@@ -1,5 +1,5 @@
 // Entry of the training worker: the page stays responsive while the model trains here.
-import { initBackend, isSoftwareAdapter, onDeviceLost, type BackendInfo, type BackendName } from '../backend/index.ts';
+import { describeBackend, initBackend, isSoftwareAdapter, onDeviceLost, type BackendInfo, type BackendName } from '../backend/index.ts';
 import { runTrainJob } from './job.ts';
 import type { RunRecord } from './run-record.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
@@ -36,7 +36,8 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
       stopRequested = true;
       post({ type: 'log', message: `the GPU device was lost (${reason}); stopping after the current step` });
     });
-    const done = await runTrainJob(message.job, {
+    const environment = { ...message.job.environment, backend: info.backend, ...(info.adapter ? { adapter: describeBackend({ ...info, skipped: [] }) } : {}) };
+    const done = await runTrainJob({ ...message.job, environment }, {
       log: (text) => post({ type: 'log', message: text }),
       progress: (run, progress) => post({ type: 'progress', run, progress }),
       run: (run) => {
