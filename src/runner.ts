@@ -7,6 +7,9 @@ import { predictPairs, type Prediction, type SentencePair } from './predict.ts';
 import type { TrainJob } from './train/job.ts';
 import type { RunRecord } from './train/run-record.ts';
 import { stopTrainingOnRunner, trainOnRunner, type TrainEvent } from './train/runner-training.ts';
+import { trainPrepared, type PreparedTrainingRequest, type PreparedTrainingResult } from './train/train-prepared.ts';
+import { runnerStoreApi, type RunnerStoreApi } from './store/runner-api.ts';
+import { checkpointModelFiles } from './store/checkpoints.ts';
 import { loadPairTokenizer, type EncodedPair, type ModelConfigForTokenizer, type PairTokenizer } from './tokenize/pair-tokenizer.ts';
 
 /** A padded batch as plain arrays, so it crosses `page.evaluate`. */
@@ -37,6 +40,12 @@ export interface XnliRunner {
   train(job: TrainJob, backend: BackendName | null, outputUrl: string): Promise<RunRecord[]>;
   /** Asks a running job to stop after its current step; false when none runs. */
   stopTraining(): boolean;
+  /** Runs, metric histories and checkpoints kept in this browser (src/store/). */
+  store: RunnerStoreApi;
+  /** Loads a stored checkpoint (the run's last when `step` is null) as the model `predict`/`logits` use. */
+  loadCheckpoint(runId: string, step: number | null): Promise<ModelSummary>;
+  /** Trains on tokenised examples in this page, reading back every step (the optimizer-parity tests). */
+  trainPrepared(request: PreparedTrainingRequest): Promise<PreparedTrainingResult>;
 }
 
 declare global {
@@ -97,5 +106,14 @@ window.xnliRunner = {
   deviceLost: () => deviceLostMessage(),
   train: (job, backend, outputUrl) => trainOnRunner(job, backend, { outputUrl, report: (event) => window.xnliTrainEvent?.(event) }),
   stopTraining: () => stopTrainingOnRunner(),
+  store: runnerStoreApi(),
+  async loadCheckpoint(runId, step) {
+    bundle?.classifier.dispose();
+    bundle = null;
+    bundle = await loadClassifierBundle(await checkpointModelFiles(runId, step ?? undefined), report);
+    activeTokenizer = bundle.tokenizer;
+    return bundle.summary;
+  },
+  trainPrepared: (request) => trainPrepared(request),
 };
 document.documentElement.dataset.runnerReady = 'true';

@@ -8,8 +8,22 @@ import * as tf from '@tensorflow/tfjs-core';
 export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { clipped: tf.Tensor[]; norm: tf.Scalar } {
   return tf.tidy(() => {
     const squares = grads.map((g) => tf.sum(tf.square(g)));
-    const norm = tf.sqrt(tf.addN(squares)) as tf.Scalar;
+    const norm = tf.sqrt(sumScalars(squares)) as tf.Scalar;
     const coef = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1);
     return { clipped: grads.map((g) => tf.mul(g, coef)), norm };
   });
+}
+
+/**
+ * Pairwise sum of many scalars. Not tf.addN: on WebGPU one AddN shader binds every input, and past the device's
+ * storage-buffer limit (8-10 per stage) its pipeline fails validation silently and the sum reads as 0.
+ */
+function sumScalars(values: tf.Tensor[]): tf.Tensor {
+  let level = values;
+  while (level.length > 1) {
+    const next: tf.Tensor[] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? tf.add(level[i], level[i + 1]) : level[i]);
+    level = next;
+  }
+  return level[0] ?? tf.scalar(0);
 }

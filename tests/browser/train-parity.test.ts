@@ -1,0 +1,81 @@
+// Optimizer parity in the browser: the same 6 AdamW steps as tests/unit/train-parity.test.ts, run in headless
+// Chromium on WebGPU (the product's backend) and on WASM (the fast one where the GPU is emulated), against PyTorch.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { startHubServer, type RunningServer } from '../support/hub-server.ts';
+import { launchTestBrowser, openRunnerPage, collectPageErrors } from '../support/browser.ts';
+import { ensureHubFixtures } from '../fixtures/write-fixtures.ts';
+import { checkpointFixtures } from '../fixtures/checkpoints.ts';
+import { decodeFloat32, loadTrainGoldens, TRAIN_PARITY, trainExamples, withoutDropout } from '../reference/train-parity.ts';
+import type { BackendName } from '../../src/backend/types.ts';
+
+const goldens = loadTrainGoldens();
+const fixtures = checkpointFixtures();
+let server: RunningServer;
+let browser: Browser;
+
+before(async () => {
+  server = await startHubServer(await ensureHubFixtures());
+  browser = await launchTestBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const isKeyBias = (name: string) => /attention\.(self\.key|k_lin)\.bias$/.test(name);
+
+function relativeNormError(actual: number[], expected: Float32Array): number {
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff += (actual[i] - expected[i]) ** 2;
+    norm += expected[i] ** 2;
+  }
+  return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-12);
+}
+
+// WebGPU on SwiftShader is slow: there, one architecture per technique; WASM runs every case.
+const plan: Array<[BackendName, (fixture: string) => boolean]> = [
+  ['webgpu', (fixture) => fixture === 'fixtures/tiny-bert' || fixture === 'fixtures/tiny-xlm-roberta'],
+  ['wasm', () => true],
+];
+
+for (const [backend, covers] of plan) {
+  test(`6 training steps on ${backend} match PyTorch (losses, grad norms, weights within 1e-4 relative)`, async (t) => {
+    const page = await openRunnerPage(browser, server.url);
+    const errors = collectPageErrors(page);
+    try {
+      const info = await page.evaluate((name) => window.xnliRunner.init(name, { fallback: false }), backend);
+      assert.equal(info.backend, backend);
+      for (const golden of goldens.cases.filter((c) => covers(c.fixture))) {
+        const config = withoutDropout(fixtures[golden.fixture]['config.json'] as Record<string, unknown>);
+        const result = await page.evaluate((request) => window.xnliRunner.trainPrepared(request), {
+          configJson: config,
+          weightsUrl: `${server.url}/${golden.fixture}/resolve/main/model.safetensors`,
+          examples: trainExamples(config.model_type as string, config.vocab_size as number),
+          seed: TRAIN_PARITY.initSeed,
+          options: { technique: golden.technique, batchSize: TRAIN_PARITY.batchSize, maxSteps: TRAIN_PARITY.steps, learningRate: TRAIN_PARITY.learningRate, maxGradNorm: TRAIN_PARITY.maxGradNorm, shuffle: false, loggingSteps: 1000, evalSteps: 1000, saveSteps: 1000 },
+        });
+        const where = `${golden.technique} of ${golden.fixture} on ${backend}`;
+        for (let k = 0; k < TRAIN_PARITY.steps; k++) {
+          assert.ok(Math.abs(result.losses[k] - golden.losses[k]) / golden.losses[k] < 1e-4, `${where}: loss at step ${k + 1}: ${result.losses[k]} vs ${golden.losses[k]}`);
+          assert.ok(Math.abs(result.gradNorms[k] - golden.gradNorms[k]) / golden.gradNorms[k] < 1e-4, `${where}: grad norm at step ${k + 1}: ${result.gradNorms[k]} vs ${golden.gradNorms[k]}`);
+        }
+        assert.deepEqual([...result.trainable].sort(), Object.keys(golden.finalWeights).sort(), `${where}: the same parameters train`);
+        let worst = 0;
+        for (const name of result.trainable.filter((n) => !isKeyBias(n))) {
+          const error = relativeNormError(result.weights[name], decodeFloat32(golden.finalWeights[name]));
+          worst = Math.max(worst, error);
+          assert.ok(error < 1e-4, `${where}: ${name} relative error ${error}`);
+        }
+        t.diagnostic(`${where}: worst relative weight error ${worst.toExponential(2)}`);
+      }
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
+  });
+}
