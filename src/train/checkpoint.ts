@@ -2,9 +2,9 @@ import type { SequenceClassifier } from '../model/classifier.ts';
 import { writeSafetensors, type SafetensorsEntry } from '../model/safetensors.ts';
 import type { AdamW } from './adamw.ts';
 import type { RunRecord } from './run-record.ts';
-import type { TrainOptions } from './trainer.ts';
+import type { LoopState, TrainOptions } from './trainer.ts';
 
-const CLASSIFIER_ARCHITECTURES: Record<string, string> = {
+export const CLASSIFIER_ARCHITECTURES: Record<string, string> = {
   bert: 'BertForSequenceClassification',
   distilbert: 'DistilBertForSequenceClassification',
   'xlm-roberta': 'XLMRobertaForSequenceClassification',
@@ -44,6 +44,16 @@ export interface CheckpointContext {
   options: TrainOptions;
   /** The tokenizer files, copied as they came. */
   extraFiles: Record<string, Uint8Array>;
+  /** The training loop's running sums at this step (src/train/resume.ts reads them back). */
+  loopState?: LoopState;
+}
+
+/** What trainer_state.json carries beyond transformers' fields, so a run resumes exactly where it was. */
+export interface ResumeFields extends LoopState {
+  /** Seeds the data order (one generator per epoch, from seed and epoch) and the dropout masks (seed and step). */
+  seed: number;
+  epoch_index: number;
+  batch_in_epoch: number;
 }
 
 /** A checkpoint folder in the Hugging Face Trainer's layout, as file name → bytes. */
@@ -61,6 +71,7 @@ export async function checkpointFiles(model: SequenceClassifier, optimizer: Adam
     save_steps: context.options.saveSteps,
     log_history: logHistory,
     run_id: context.run.runId,
+    ...(context.loopState ? { xnli_resume: resumeFields(context) } : {}),
   };
   return {
     'config.json': json(classifierConfig(model)),
@@ -69,6 +80,15 @@ export async function checkpointFiles(model: SequenceClassifier, optimizer: Adam
     'trainer_state.json': json(trainerState),
     // Copies: each checkpoint's buffers are handed over (transferred) on their own.
     ...Object.fromEntries(Object.entries(context.extraFiles).map(([name, bytes]) => [name, bytes.slice()])),
+  };
+}
+
+function resumeFields(context: CheckpointContext): ResumeFields {
+  return {
+    ...context.loopState!,
+    seed: context.options.seed,
+    epoch_index: Math.floor(context.step / context.stepsPerEpoch),
+    batch_in_epoch: context.step % context.stepsPerEpoch,
   };
 }
 

@@ -9,6 +9,8 @@ import { newRunId, type MetricPoint, type RunRecord } from './run-record.ts';
 import { train, totalTrainSteps, TRAIN_DEFAULTS, type LabelledPair, type TrainOptions, type TrainProgress } from './trainer.ts';
 import { checkpointFiles } from './checkpoint.ts';
 import type { AdamW } from './adamw.ts';
+import { readResumePoint, type ResumeSource } from './resume.ts';
+import type { LoopState } from './trainer.ts';
 
 /** Where rows come from: a file the host serves at a URL, or an XNLI subset on the Hub. */
 export type DataSource = { kind: 'url'; url: string; name: string } | { kind: 'xnli'; language: string; split: XnliSplit };
@@ -123,8 +125,11 @@ export function trainOptionsOf(config: RunConfig): TrainOptions {
   };
 }
 
-/** Trains every model of the job in turn, each a run of its own. */
-export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: () => boolean = () => false): Promise<RunRecord[]> {
+/**
+ * Trains every model of the job in turn, each a run of its own. With `resume`, the job's one model continues
+ * that run from its checkpoint: weights, optimizer and tokenizer come from the checkpoint's files.
+ */
+export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: () => boolean = () => false, resume?: ResumeSource): Promise<RunRecord[]> {
   const { config } = job;
   const runs: RunRecord[] = [];
   events.log(`reading training data (${job.train.kind === 'xnli' ? `XNLI ${job.train.language}/${job.train.split}` : job.train.name})`);
@@ -140,13 +145,14 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
     const progress = (p: JobProgress) => events.progress(runName, p);
     const files: ModelFiles = hubFiles({ endpoint: source.endpoint, repo: source.repo, revision: source.revision, token: job.token });
     progress({ phase: 'load', message: `loading ${source.name}` });
-    const model = await loadSequenceClassifier(files, {
+    const weights: ModelFiles = resume?.files ?? files;
+    const model = await loadSequenceClassifier(weights, {
       seed: config.seed,
       onProgress: (p) => progress({ phase: 'load', message: `loading ${source.name}: ${p.stage}`, done: p.loaded, total: p.total }),
     });
     try {
-      const tokenizerJsonBytes = await files.fetchBytes('tokenizer.json');
-      const tokenizerConfig = await fetchJson(files, 'tokenizer_config.json').catch(() => ({}));
+      const tokenizerJsonBytes = await weights.fetchBytes('tokenizer.json');
+      const tokenizerConfig = await fetchJson(weights, 'tokenizer_config.json').catch(() => ({}));
       const maxPositions = modelMaxPositions(model.config.raw as { max_position_embeddings?: number; model_type?: string });
       const tokenizer = PairTokenizer.fromJson(JSON.parse(new TextDecoder().decode(tokenizerJsonBytes)), tokenizerConfig, {
         maxPositions: config.maxLength > 0 ? Math.min(config.maxLength, maxPositions ?? config.maxLength) : maxPositions,
@@ -160,7 +166,7 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
       const evalSets = Object.fromEntries(Object.entries(evalRows).map(([language, rows]) => [language, encode(rows, `${language} validation pairs`)]));
       const options = trainOptionsOf(config);
       const totalSteps = totalTrainSteps(trainSet.length, options);
-      const run: RunRecord = {
+      const run: RunRecord = resume ? { ...resume.run, status: 'RUNNING', endTime: undefined, error: undefined } : {
         runId: newRunId(),
         runName,
         experimentName: experimentName(config.technique),
@@ -173,6 +179,8 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
       runs.push(run);
       await events.run(run);
       const extraFiles = { 'tokenizer.json': new Uint8Array(tokenizerJsonBytes), 'tokenizer_config.json': new TextEncoder().encode(JSON.stringify(tokenizerConfig, null, 2)) };
+      const start = resume ? await readResumePoint(model, weights, options.technique, options.adam) : undefined;
+      if (start) progress({ phase: 'load', message: `resuming ${runName} at step ${start.globalStep} of ${totalSteps}` });
       try {
         const result = await train(model, trainSet, evalSets, options, {
           onProgress: progress,
@@ -180,18 +188,19 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
             run.metrics.push(...points);
             await events.metrics(run, points);
           },
-          onCheckpoint: async (step: number, optimizer: AdamW) => {
-            const files = await checkpointFiles(model, optimizer, { run, step, totalSteps, stepsPerEpoch: Math.ceil(trainSet.length / options.batchSize), options, extraFiles });
+          onCheckpoint: async (step: number, optimizer: AdamW, loopState: LoopState) => {
+            const files = await checkpointFiles(model, optimizer, { run, step, totalSteps, stepsPerEpoch: Math.ceil(trainSet.length / options.batchSize), options, extraFiles, loopState });
             await events.checkpoint(run, step, files);
           },
           shouldStop,
-        }, tokenizer.padTokenId, tokenizer.maxLength);
+        }, tokenizer.padTokenId, tokenizer.maxLength, start);
         run.status = result.stopped ? 'KILLED' : 'FINISHED';
       } catch (error) {
         run.status = 'FAILED';
         run.error = (error as Error).message;
         throw error;
       } finally {
+        start?.optimizer.dispose();
         run.endTime = Date.now();
         await events.run(run);
       }

@@ -76,8 +76,8 @@ export interface TrainHooks {
   onProgress?(progress: TrainProgress): void;
   /** Points as they are logged: a caller persists them at once. */
   onMetrics?(points: MetricPoint[]): void | Promise<void>;
-  /** Called every `saveSteps` steps and at the end, with the optimizer for its state. */
-  onCheckpoint?(step: number, optimizer: AdamW): void | Promise<void>;
+  /** Called every `saveSteps` steps and at the end, with the optimizer and the loop's running sums, for resuming. */
+  onCheckpoint?(step: number, optimizer: AdamW, state: LoopState): void | Promise<void>;
   /** Polled between steps: true stops the run cleanly after the current step. */
   shouldStop?(): boolean;
 }
@@ -92,6 +92,27 @@ export interface TrainResult {
   stepGradNorms: number[];
   paddingEfficiency: number;
   evalAccuracy: Record<string, number>;
+}
+
+/**
+ * The loop's running sums at a step: with the step itself (which fixes the data order and the dropout seeds) and
+ * the optimizer's state, all a resumed run needs to go on exactly as an uninterrupted one.
+ */
+export interface LoopState {
+  /** Sum of the float32 losses since the last logged loss, and how many steps that is. */
+  lossSinceLog: number;
+  stepsSinceLog: number;
+  /** Sum of every logged loss sum, for train_loss at the end. */
+  totalLoss: number;
+  realTokens: number;
+  paddedTokens: number;
+}
+
+/** Where `train` starts: step 0, or a checkpoint's step with its optimizer and loop state. */
+export interface ResumePoint {
+  globalStep: number;
+  optimizer?: AdamW;
+  state?: LoopState;
 }
 
 export class NonFiniteLossError extends Error {
@@ -173,7 +194,7 @@ export async function train(
   hooks: TrainHooks = {},
   padTokenId = 0,
   maxLength = 512,
-  resume?: { globalStep: number; optimizer?: AdamW },
+  resume?: ResumePoint,
 ): Promise<TrainResult> {
   const perEpoch = stepsPerEpoch(trainSet.length, options.batchSize);
   const totalSteps = totalTrainSteps(trainSet.length, options);
@@ -183,14 +204,14 @@ export async function train(
   const lengths = trainSet.map((e) => e.pair.inputIds.length);
 
   let globalStep = resume?.globalStep ?? 0;
-  let lossSinceLog = tf.scalar(0);
-  let stepsSinceLog = 0;
-  let totalLoss = 0;
+  let lossSinceLog = tf.scalar(resume?.state?.lossSinceLog ?? 0);
+  let stepsSinceLog = resume?.state?.stepsSinceLog ?? 0;
+  let totalLoss = resume?.state?.totalLoss ?? 0;
   let lastGradNorm: tf.Scalar | undefined;
   const stepLosses: number[] = [];
   const stepGradNorms: number[] = [];
-  let realTokens = 0;
-  let paddedTokens = 0;
+  let realTokens = resume?.state?.realTokens ?? 0;
+  let paddedTokens = resume?.state?.paddedTokens ?? 0;
   let tokensSinceRate = 0;
   let rateStarted = performance.now();
   const started = performance.now();
@@ -271,7 +292,9 @@ export async function train(
 
         const isLast = globalStep === totalSteps;
         const stopRequested = hooks.shouldStop?.() ?? false;
-        if (globalStep % options.loggingSteps === 0 || isLast || stopRequested) {
+        // A stop logs nothing off the logging grid: the partial sums go into the checkpoint, so a resumed run
+        // logs the same points as an uninterrupted one.
+        if (globalStep % options.loggingSteps === 0 || isLast) {
           const sum = await readLossSinceLog();
           totalLoss += sum;
           const elapsed = (performance.now() - rateStarted) / 1000;
@@ -299,7 +322,12 @@ export async function train(
         }
         // Also at the end, so every run finishes with a result per language (the reference evaluates only on multiples).
         if ((options.evalSteps > 0 && globalStep % options.evalSteps === 0) || isLast) await runEvaluation();
-        if ((options.saveSteps > 0 && globalStep % options.saveSteps === 0) || isLast || stopRequested) await hooks.onCheckpoint?.(globalStep, optimizer);
+        if ((options.saveSteps > 0 && globalStep % options.saveSteps === 0) || isLast || stopRequested) {
+          if (hooks.onCheckpoint) {
+            const lossSum = stepsSinceLog > 0 ? await readLossSinceLog() : 0;
+            await hooks.onCheckpoint(globalStep, optimizer, { lossSinceLog: lossSum, stepsSinceLog, totalLoss, realTokens, paddedTokens });
+          }
+        }
         if (stopRequested) {
           stopped = true;
           break;
@@ -308,17 +336,19 @@ export async function train(
     }
     const runtime = (performance.now() - started) / 1000;
     const stepsRun = globalStep - (resume?.globalStep ?? 0);
+    // The mean over every logged step since step 0: a resumed run restores the sum of the earlier ones.
+    const trainLoss = totalLoss / Math.max(1, globalStep - stepsSinceLog);
     await emit(
       {
         train_runtime: runtime,
         train_samples_per_second: (trainSet.length * (totalSteps / perEpoch)) / runtime,
         train_steps_per_second: stepsRun / runtime,
-        train_loss: totalLoss / Math.max(1, stepsRun),
+        train_loss: trainLoss,
         total_flos: totalFlos(model, paddedTokens),
       },
       globalStep,
     );
-    return { globalStep, totalSteps, stopped, trainLoss: totalLoss / Math.max(1, stepsRun), stepLosses, stepGradNorms, paddingEfficiency: paddingEfficiency(realTokens, paddedTokens), evalAccuracy };
+    return { globalStep, totalSteps, stopped, trainLoss, stepLosses, stepGradNorms, paddingEfficiency: paddingEfficiency(realTokens, paddedTokens), evalAccuracy };
   } finally {
     lossSinceLog.dispose();
     lastGradNorm?.dispose();

@@ -1,7 +1,10 @@
 import type { BackendInfo, BackendName } from '../backend/types.ts';
 import type { JobProgress, TrainJob } from './job.ts';
 import type { MetricPoint, RunRecord } from './run-record.ts';
-import type { FromWorker, ToWorker } from './worker-protocol.ts';
+import type { FromWorker, ResumeRequest, ToWorker } from './worker-protocol.ts';
+
+/** After a lost device, how long the worker may take to fail on its own before it is ended. */
+export const DEVICE_LOST_GRACE_MS = 10_000;
 
 export interface TrainingListener {
   backend?(info: BackendInfo): void;
@@ -11,21 +14,27 @@ export interface TrainingListener {
   metrics?(runId: string, points: MetricPoint[]): void | Promise<void>;
   /** Resolve once the files are stored: training waits for it. */
   checkpoint?(run: RunRecord, step: number, files: Record<string, Uint8Array>): void | Promise<void>;
+  /** The WebGPU device was lost: the job ends with an error soon after (its last checkpoint can be resumed). */
+  deviceLost?(message: string): void;
 }
 
 export interface TrainingHandle {
   /** Stops after the current step; a final checkpoint is still saved. */
   stop(): void;
+  /** Destroys the worker's WebGPU device (to test recovery). */
+  loseDevice(): void;
   /** The runs, when the job ends; rejects with the error's message when it fails. */
   finished: Promise<RunRecord[]>;
 }
 
 /** Starts a training job in a Web Worker and relays its events. */
-export function startTraining(job: TrainJob, backend: BackendName | null, listener: TrainingListener): TrainingHandle {
+export function startTraining(job: TrainJob, backend: BackendName | null, listener: TrainingListener, resume?: ResumeRequest): TrainingHandle {
   const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   const send = (message: ToWorker) => worker.postMessage(message);
   let settle!: { resolve: (runs: RunRecord[]) => void; reject: (error: Error) => void };
   const finished = new Promise<RunRecord[]>((resolve, reject) => (settle = { resolve, reject }));
+  let lostDevice: string | null = null;
+  const failure = (message: string) => new Error(lostDevice ? `the WebGPU device was lost (${lostDevice}); training stopped: ${message}` : message);
   // Events are handled one at a time, in order, so a run is stored before its metrics and checkpoints.
   let queue = Promise.resolve();
   worker.onmessage = (event: MessageEvent<FromWorker>) => {
@@ -40,12 +49,21 @@ export function startTraining(job: TrainJob, backend: BackendName | null, listen
         case 'checkpoint':
           await listener.checkpoint?.(message.run, message.step, message.files);
           return send({ type: 'ack', id: message.id });
+        case 'device-lost':
+          lostDevice = message.message;
+          listener.deviceLost?.(message.message);
+          // A lost device can leave the worker waiting forever on a GPU read.
+          setTimeout(() => {
+            worker.terminate();
+            settle.reject(failure('the worker did not end on its own'));
+          }, DEVICE_LOST_GRACE_MS);
+          return;
         case 'done':
           worker.terminate();
           return settle.resolve(message.runs);
         case 'error':
           worker.terminate();
-          return settle.reject(new Error(message.message));
+          return settle.reject(failure(message.message));
       }
     }).catch((error: Error) => {
       worker.terminate();
@@ -56,6 +74,6 @@ export function startTraining(job: TrainJob, backend: BackendName | null, listen
     worker.terminate();
     settle.reject(new Error(`the training worker failed: ${event.message || 'could not start (see the browser console)'}`));
   };
-  send({ type: 'start', job, backend });
-  return { stop: () => send({ type: 'stop' }), finished };
+  send({ type: 'start', job, backend, resume });
+  return { stop: () => send({ type: 'stop' }), loseDevice: () => send({ type: 'lose-device' }), finished };
 }

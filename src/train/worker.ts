@@ -1,6 +1,8 @@
 // Entry of the training worker: the page stays responsive while the model trains here.
 import { describeBackend, initBackend, isSoftwareAdapter, onDeviceLost, type BackendInfo, type BackendName } from '../backend/index.ts';
+import * as tf from '@tensorflow/tfjs-core';
 import { runTrainJob } from './job.ts';
+import { checkpointModelFiles } from '../store/checkpoints.ts';
 import type { RunRecord } from './run-record.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
@@ -34,8 +36,10 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
     post({ type: 'backend', info });
     onDeviceLost((reason) => {
       stopRequested = true;
-      post({ type: 'log', message: `the GPU device was lost (${reason}); stopping after the current step` });
+      post({ type: 'device-lost', message: reason });
     });
+    // The worker reads the checkpoint from the browser's storage itself: a gigabyte need not cross from the page.
+    const resume = message.resume ? { ...message.resume, files: await checkpointModelFiles(message.resume.run.runId, message.resume.step) } : undefined;
     const environment = { ...message.job.environment, backend: info.backend, ...(info.adapter ? { adapter: describeBackend({ ...info, skipped: [] }) } : {}) };
     const done = await runTrainJob({ ...message.job, environment }, {
       log: (text) => post({ type: 'log', message: text }),
@@ -51,17 +55,24 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
         post({ type: 'checkpoint', id, run: { ...run, metrics: [] }, step, files }, Object.values(files).map((f) => f.buffer as ArrayBuffer));
         await acked;
       },
-    }, () => stopRequested);
+    }, () => stopRequested, resume);
     post({ type: 'done', runs: done });
   } catch (error) {
     post({ type: 'error', message: (error as Error).message, runs });
   }
 }
 
+function loseDevice(): void {
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  if (!device) post({ type: 'log', message: `no WebGPU device to lose: the backend is ${tf.getBackend()}` });
+  else device.destroy();
+}
+
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   if (message.type === 'start') void start(message);
   else if (message.type === 'stop') stopRequested = true;
+  else if (message.type === 'lose-device') loseDevice();
   else if (message.type === 'ack') {
     pendingAcks.get(message.id)?.();
     pendingAcks.delete(message.id);

@@ -1,0 +1,132 @@
+// Training whose runs live in this browser: records and metrics go to IndexedDB as they are logged, checkpoints
+// to OPFS (or IndexedDB) atomically, each run holds a Web Lock while it trains, and an interrupted run resumes
+// from its last checkpoint.
+import type { BackendName } from '../backend/types.ts';
+import type { TrainJob } from '../train/job.ts';
+import type { RunRecord } from '../train/run-record.ts';
+import { startTraining, type TrainingHandle, type TrainingListener } from '../train/worker-client.ts';
+import { removeUnlistedCheckpoints, saveCheckpoint } from './checkpoints.ts';
+import { checkFit, checkpointBytesEstimate, requestPersistentStorage, runBytesEstimate, storageStatus, weightBytesOf, type FitCheck } from './quota.ts';
+import { heldRunLocks, holdRunLock, webLocksAvailable } from './run-lock.ts';
+import { appendMetrics, cutMetricsBackTo, getStoredRun, runState, saveRunRecord, updateStoredRun, type CheckpointEntry } from './runs.ts';
+import { resolveUrl } from '../hub/files.ts';
+
+export const DEFAULT_KEEP_CHECKPOINTS = 2;
+const HEARTBEAT_MS = 5_000;
+
+export interface BrowserTrainingOptions {
+  backend?: BackendName | null;
+  /** Checkpoints kept per run (older ones are deleted); default 2. */
+  keepCheckpoints?: number;
+  /** The page's own handlers (progress, logs...), called after the store has the event. */
+  listener?: TrainingListener & { checkpointSaved?(run: RunRecord, entry: CheckpointEntry): void };
+}
+
+export interface BrowserTrainingHandle {
+  stop(): void;
+  loseDevice(): void;
+  /** Resolves with the runs when the job ends; rejects with a one-line message (the runs are marked failed). */
+  finished: Promise<RunRecord[]>;
+}
+
+/** The job's part that trains one model: what resuming that run needs. */
+function jobForRun(job: TrainJob, run: RunRecord): TrainJob {
+  const model = job.models.find((m) => m.name === run.tags.model_name) ?? job.models[0];
+  return { ...job, models: [model] };
+}
+
+function session(job: TrainJob, options: BrowserTrainingOptions, held: Map<string, () => void>, resume?: { run: RunRecord; step: number }): BrowserTrainingHandle {
+  const backend = options.backend ?? null;
+  const keep = options.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS;
+  const outer = options.listener ?? {};
+  const seen = new Map<string, RunRecord>();
+  const heartbeat = webLocksAvailable() ? null : setInterval(() => {
+    for (const runId of held.keys()) void updateStoredRun(runId, (run) => ({ ...run, heartbeat: Date.now() })).catch(() => {});
+  }, HEARTBEAT_MS);
+
+  const release = (runId: string) => {
+    held.get(runId)?.();
+    held.delete(runId);
+  };
+
+  const handle: TrainingHandle = startTraining(job, backend, {
+    ...outer,
+    async run(run) {
+      if (!held.has(run.runId)) held.set(run.runId, await holdRunLock(run.runId));
+      seen.set(run.runId, run);
+      await saveRunRecord(run, jobForRun(job, run), backend, keep);
+      if (!webLocksAvailable()) await updateStoredRun(run.runId, (stored) => ({ ...stored, heartbeat: Date.now() }));
+      if (run.status !== 'RUNNING') release(run.runId);
+      await outer.run?.(run);
+    },
+    async metrics(runId, points) {
+      await appendMetrics(runId, points);
+      await outer.metrics?.(runId, points);
+    },
+    async checkpoint(run, step, files) {
+      const entry = await saveCheckpoint(run.runId, step, files);
+      outer.checkpointSaved?.(run, entry);
+      await outer.checkpoint?.(run, step, files);
+    },
+  }, resume);
+
+  const finished = handle.finished.catch(async (error: Error) => {
+    // The worker is gone: runs it left RUNNING end as failed with the reason, and stay resumable.
+    for (const run of seen.values()) {
+      const stored = await getStoredRun(run.runId);
+      if (stored?.record.status === 'RUNNING') {
+        await updateStoredRun(run.runId, (s) => ({ ...s, record: { ...s.record, status: 'FAILED', error: error.message, endTime: Date.now() } }));
+      }
+    }
+    throw error;
+  }).finally(() => {
+    if (heartbeat) clearInterval(heartbeat);
+    for (const runId of [...held.keys()]) release(runId);
+  });
+  return { stop: handle.stop, loseDevice: handle.loseDevice, finished };
+}
+
+/** Starts a training job whose runs are kept in this browser. Asks for persistent storage first. */
+export function trainInBrowser(job: TrainJob, options: BrowserTrainingOptions = {}): BrowserTrainingHandle {
+  void requestPersistentStorage();
+  return session(job, options, new Map());
+}
+
+/**
+ * Continues an interrupted, stopped or failed run from its last checkpoint: the history is cut back to that
+ * checkpoint's step and the run trains on to where an uninterrupted run would have ended.
+ */
+export async function resumeRun(runId: string, options: BrowserTrainingOptions = {}): Promise<BrowserTrainingHandle> {
+  const stored = await getStoredRun(runId);
+  if (!stored) throw new Error(`no run ${runId} in this browser's storage`);
+  const state = runState(stored, await heldRunLocks());
+  if (state === 'finished') throw new Error(`run ${stored.record.runName} has finished: there is nothing to resume`);
+  if (state === 'running') throw new Error(`run ${stored.record.runName} is training in another tab or window; stop it there first`);
+  const last = stored.checkpoints.at(-1);
+  if (!last) throw new Error(`run ${stored.record.runName} has no checkpoint to resume from (it stopped before its first save); start it again`);
+  const release = await holdRunLock(runId);
+  try {
+    await removeUnlistedCheckpoints(runId);
+    const metrics = await cutMetricsBackTo(runId, last.step);
+    void requestPersistentStorage();
+    const run: RunRecord = { ...stored.record, metrics, status: 'RUNNING' };
+    return session(stored.job, { backend: stored.backend, keepCheckpoints: stored.keepCheckpoints, ...options }, new Map([[runId, release]]), { run, step: last.step });
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/**
+ * Whether a job's checkpoints will fit in the free browser storage, from the size of each model's weights
+ * (a HEAD request per model). Call before starting a run and show `warning` when it is not empty.
+ */
+export async function checkJobStorage(job: TrainJob, keepCheckpoints = DEFAULT_KEEP_CHECKPOINTS): Promise<FitCheck> {
+  let largest = 0;
+  for (const model of job.models) {
+    const folderUrl = (model as { url?: string }).url;
+    const url = folderUrl ? `${folderUrl.replace(/\/+$/, '')}/model.safetensors` : resolveUrl({ endpoint: model.endpoint, repo: model.repo, revision: model.revision }, 'model.safetensors');
+    largest = Math.max(largest, (await weightBytesOf(url, job.token ? { Authorization: `Bearer ${job.token}` } : {})) ?? 0);
+  }
+  return checkFit(runBytesEstimate(checkpointBytesEstimate(largest, job.config.technique), keepCheckpoints), await storageStatus());
+}
