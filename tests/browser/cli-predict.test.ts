@@ -2,14 +2,13 @@
 // and from the Hub-like test server; and its error cases with their exit codes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startHubServer, type RunningServer } from '../support/hub-server.ts';
 import { ensureHubFixtures } from '../fixtures/write-fixtures.ts';
+import { xnliTrain } from '../support/run-cli.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/xnli-train.mjs');
 const PAIRS = [
   { id: 'a', premise: 'The cat sat on the mat.', hypothesis: 'A cat is sitting.' },
   { id: 'b', premise: 'Der Hund schläft im Garten.', hypothesis: 'Ein Tier ruht.' },
@@ -33,24 +32,6 @@ after(async () => {
   await server?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function xnliTrain(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, HF_ENDPOINT: '', HF_TOKEN: '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
 
 function checkPredictionLines(lines: Record<string, unknown>[], id2label: string[]): void {
   assert.equal(lines.length, PAIRS.length);
@@ -94,14 +75,14 @@ test('predict with a Hub id from --hub-endpoint writes to stdout; HF_ENDPOINT is
 test('a model the Hub does not have fails with one clear line and exit code 1', async () => {
   const result = await xnliTrain(['predict', '--model', 'fixtures/no-such-model', '--input', pairsFile, '--hub-endpoint', server.url, '--backend', 'cpu']);
   assert.equal(result.code, 1);
-  assert.match(lastLine(result.stderr), /^xnli-train predict: config\.json not found in fixtures\/no-such-model@main on http:\/\/127\.0\.0\.1:\d+ \(wrong model id, revision or file name\?\)$/);
+  assert.match(lastLine(result.stderr), /^xnli-train predict: fixtures\/no-such-model does not exist on http:\/\/127\.0\.0\.1:\d+ \(or it is private: give a token\): check the model id\.$/);
   assert.equal(result.stdout, '');
 });
 
 test('an unknown revision fails with exit code 1', async () => {
   const result = await xnliTrain(['predict', '--model', 'fixtures/tiny-bert', '--revision', 'v9', '--input', pairsFile, '--hub-endpoint', server.url, '--backend', 'cpu']);
   assert.equal(result.code, 1);
-  assert.match(lastLine(result.stderr), /config\.json not found in fixtures\/tiny-bert@v9/);
+  assert.match(lastLine(result.stderr), /revision "v9" does not exist in fixtures\/tiny-bert on http:\/\/127\.0\.0\.1:\d+/);
 });
 
 test('an unsupported architecture fails with exit code 1 and says so', async () => {
