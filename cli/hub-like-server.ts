@@ -1,11 +1,13 @@
 // An HTTP server laid out like the Hugging Face Hub (`/<repo>/resolve/<revision>/<file>`), optionally also
 // serving the built app at `/`. The CLI uses it to serve local model folders; tests use it as a Hub stand-in.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream, createWriteStream, type Stats } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { AddressInfo } from 'node:net';
+import { fileSha256, folderCommit, isLfsFile, listFolder, modelInfoBody, parquetFiles, treeBody } from './hub-api-routes.ts';
 
 export interface HubLikeServerOptions {
   /** Folder laid out as `<root>/<org>/<name>/<file>` (`<root>/<name>/<file>` for ids without an org). */
@@ -26,12 +28,54 @@ export interface HubLikeServerOptions {
   outputRoot?: string;
   /** Called after each response, e.g. to log requests. */
   onResponse?: (method: string, url: string, status: number) => void;
+  /** Datasets laid out as `<datasetsRoot>/<org>/<name>/<config>/<split>/*.parquet`; default `<hubRoot>/datasets`. */
+  datasetsRoot?: string;
+  /** Gated repositories, repo id → the one token that may read their files (others get 401 GatedRepo). */
+  gated?: Record<string, string>;
+  /**
+   * Answer `resolve` of LFS files (safetensors, parquet, ...) and parquet listing URLs like the Hub: a 302 to a
+   * separate storage origin (another port) with X-Linked-Size, X-Linked-Etag (the SHA-256) and X-Repo-Commit.
+   */
+  storageRedirect?: boolean;
+  /** Faults to inject, consumed in order by matching requests (tests push to and inspect this array). */
+  faults?: Fault[];
+  /** Called for every request, before it is answered (tests check where the token was sent). */
+  onRequest?: (info: RequestInfo) => void;
+}
+
+/** One injected fault for requests whose path contains `match`. */
+export interface Fault {
+  match: string;
+  kind:
+    | 'cut' // send the headers for the whole body, then close the connection after `fraction` of it
+    | '404'
+    | '401'
+    | 'wrong-size' // a consistent response with the last quarter of the file missing
+    | 'corrupt' // the right size, one byte changed
+    | 'slow' // `bytesPerSecond`
+    | 'stall' // send `fraction` of the body, then nothing more while keeping the connection open
+    | 'no-range'; // ignore Range and send the whole file (a server without range support)
+  /** How many requests it applies to (default 1); decremented as it is used. */
+  times?: number;
+  fraction?: number;
+  bytesPerSecond?: number;
+}
+
+export interface RequestInfo {
+  method: string;
+  /** Origin the request was sent to (`http://127.0.0.1:PORT`; the storage origin for redirected files). */
+  origin: string;
+  path: string;
+  authorization: string | undefined;
+  range: string | undefined;
 }
 
 export interface RunningServer {
   /** `http://127.0.0.1:PORT` (no trailing slash): a secure context for WebGPU. */
   url: string;
   port: number;
+  /** The storage origin redirects go to, when `storageRedirect` is on. */
+  storageUrl?: string;
   close(): Promise<void>;
 }
 
@@ -51,36 +95,79 @@ const CONTENT_TYPES: Record<string, string> = {
   '.jsonl': 'application/jsonl; charset=utf-8',
 };
 
-export function startHubLikeServer(options: HubLikeServerOptions): Promise<RunningServer> {
-  const server = createServer((request, response) => {
-    handle(options, request, response)
+/** Per-server state: where redirected files live, and the origins. */
+interface ServerState {
+  url: string;
+  storageUrl?: string;
+  /** Random link id → file on disk, as a storage host's signed URLs. */
+  storageLinks: Map<string, string>;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolvePromise((server.address() as AddressInfo).port));
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((done) => {
+    server.closeAllConnections();
+    server.close(() => done());
+  });
+}
+
+export async function startHubLikeServer(options: HubLikeServerOptions): Promise<RunningServer> {
+  const state: ServerState = { url: '', storageLinks: new Map() };
+  const handler = (request: IncomingMessage, response: ServerResponse) => {
+    handle(options, state, request, response)
       .catch((error: Error) => {
         if (!response.headersSent) sendError(response, 500, 'InternalError', error.message);
         else response.destroy(error);
       })
       .finally(() => options.onResponse?.(request.method ?? 'GET', request.url ?? '/', response.statusCode));
-  });
-  return new Promise((resolvePromise, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolvePromise({
-        url: `http://127.0.0.1:${port}`,
-        port,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  };
+  const server = createServer(handler);
+  const port = await listen(server, options.port ?? 0);
+  state.url = `http://127.0.0.1:${port}`;
+  // The storage host is another origin (another port), as the Hub's is, so CORS and token rules apply to it.
+  const storage = options.storageRedirect ? createServer(handler) : null;
+  if (storage) state.storageUrl = `http://127.0.0.1:${await listen(storage, 0)}`;
+  return {
+    url: state.url,
+    port,
+    storageUrl: state.storageUrl,
+    close: async () => {
+      await Promise.all([closeServer(server), storage ? closeServer(storage) : Promise.resolve()]);
+    },
+  };
 }
 
-async function handle(options: HubLikeServerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
+/** The first fault for this path among `kinds`, used up by this call. */
+function takeFault(options: HubLikeServerOptions, path: string, kinds: Fault['kind'][]): Fault | null {
+  const fault = options.faults?.find((f) => (f.times ?? 1) > 0 && kinds.includes(f.kind) && path.includes(f.match));
+  if (!fault) return null;
+  fault.times = (fault.times ?? 1) - 1;
+  return fault;
+}
+
+const STORAGE_PREFIX = '/__storage/';
+
+async function handle(options: HubLikeServerOptions, state: ServerState, request: IncomingMessage, response: ServerResponse): Promise<void> {
   response.setHeader('Access-Control-Allow-Origin', '*');
-  response.setHeader('Access-Control-Expose-Headers', 'Content-Length, Content-Range, Accept-Ranges, ETag, X-Error-Code, X-Error-Message');
+  response.setHeader(
+    'Access-Control-Expose-Headers',
+    'Content-Length, Content-Range, Accept-Ranges, ETag, X-Error-Code, X-Error-Message, X-Linked-Size, X-Linked-Etag, X-Repo-Commit',
+  );
   const method = request.method ?? 'GET';
+  const localPort = request.socket.localPort;
+  options.onRequest?.({
+    method,
+    origin: `http://127.0.0.1:${localPort}`,
+    path: request.url ?? '/',
+    authorization: request.headers.authorization,
+    range: request.headers.range,
+  });
   if (method === 'OPTIONS') {
     response.writeHead(204, {
       'Access-Control-Allow-Methods': 'GET, HEAD, PUT, POST, OPTIONS',
@@ -92,18 +179,28 @@ async function handle(options: HubLikeServerOptions, request: IncomingMessage, r
   }
   const url = new URL(request.url ?? '/', 'http://localhost');
   const path = url.pathname;
+  if (state.storageUrl && `http://127.0.0.1:${localPort}` === state.storageUrl) {
+    const file = path.startsWith(STORAGE_PREFIX) ? state.storageLinks.get(path.slice(STORAGE_PREFIX.length).split('/')[0]!) : undefined;
+    const stats = file ? await statOrNull(file) : null;
+    if (!file || !stats?.isFile()) return sendError(response, 404, 'NoSuchKey', 'The specified key does not exist.');
+    return sendFile(file, stats, request, response, options);
+  }
+  const statusFault = method === 'GET' || method === 'HEAD' ? takeFault(options, path, ['404', '401']) : null;
+  if (statusFault?.kind === '404') return sendError(response, 404, 'EntryNotFound', `Entry not found (injected fault)`);
+  if (statusFault?.kind === '401') return sendError(response, 401, 'GatedRepo', `Access to this resource is restricted (injected fault)`);
+  if (path.startsWith('/api/') && (method === 'GET' || method === 'HEAD')) return serveApi(options, state, path, url, request, response);
   if (options.outputRoot && path.startsWith(OUTPUT_PREFIX)) return receiveOutput(options.outputRoot, safeDecode(path.slice(OUTPUT_PREFIX.length)), url, request, response);
   if (method !== 'GET' && method !== 'HEAD') return sendError(response, 405, 'MethodNotAllowed', `${method} is not supported`);
   const single = options.files?.[path];
   if (single) {
     const stats = await statOrNull(single);
     if (!stats?.isFile()) return sendError(response, 404, 'EntryNotFound', `${single} is gone`);
-    return sendFile(single, stats, request, response);
+    return sendFile(single, stats, request, response, options);
   }
   const hubMatch = RESOLVE_PATH.exec(path);
   if (hubMatch && (options.hubRoot || options.repoFolders)) {
     const [, repo, revision, file] = hubMatch.map((part) => (part === undefined ? part : safeDecode(part)));
-    return serveRepoFile(options, repo!, revision!, file!, request, response);
+    return serveRepoFile(options, state, repo!, revision!, file!, request, response);
   }
   if (options.staticRoot) return serveStatic(options.staticRoot, safeDecode(path), request, response);
   return sendError(response, 404, 'EntryNotFound', `nothing is served at ${path}`);
@@ -133,25 +230,120 @@ async function receiveOutput(root: string, relative: string, url: URL, request: 
   response.end();
 }
 
+/** The folder of a repository, or null (unknown repo, or a path that tries to escape). */
+async function repoFolder(options: HubLikeServerOptions, repo: string): Promise<string | null> {
+  const repoDir = options.repoFolders?.[repo] ?? (options.hubRoot ? inside(options.hubRoot, repo) : null);
+  if (!repoDir || repo.split('/').some((part) => part === '..' || part === '.') || !(await isDirectory(repoDir))) return null;
+  return repoDir;
+}
+
+/**
+ * The folder of a revision: `main` is the repo folder, others live in sibling folders `<name>@<revision>`, and a
+ * commit (the content hash the API reports as `sha`) names whichever of those it is the commit of.
+ */
+async function revisionFolder(repoDir: string, revision: string): Promise<{ dir: string; name: string } | null> {
+  const named = revision === 'main' ? repoDir : `${repoDir}@${revision}`;
+  if (await isDirectory(named)) return { dir: named, name: revision };
+  if (!/^[0-9a-f]{40}$/.test(revision)) return null;
+  const parent = dirname(repoDir);
+  const base = basename(repoDir);
+  const candidates = [{ dir: repoDir, name: 'main' }];
+  for (const entry of await readdir(parent).catch(() => [] as string[])) {
+    if (entry.startsWith(`${base}@`)) candidates.push({ dir: join(parent, entry), name: entry.slice(base.length + 1) });
+  }
+  for (const candidate of candidates) {
+    if (folderCommit(candidate.name, await listFolder(candidate.dir)) === revision) return candidate;
+  }
+  return null;
+}
+
+function gatedRefusal(options: HubLikeServerOptions, repo: string, request: IncomingMessage): string | null {
+  const token = options.gated?.[repo];
+  if (token === undefined) return null;
+  if (request.headers.authorization === `Bearer ${token}`) return null;
+  return `Access to model ${repo} is restricted. You must have access to it and be authenticated to access it. Please log in.`;
+}
+
 async function serveRepoFile(
   options: HubLikeServerOptions,
+  state: ServerState,
   repo: string,
   revision: string,
   file: string,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  const repoDir = options.repoFolders?.[repo] ?? (options.hubRoot ? inside(options.hubRoot, repo) : null);
-  if (!repoDir || repo.split('/').some((part) => part === '..' || part === '.') || !(await isDirectory(repoDir))) {
-    return sendError(response, 404, 'RepoNotFound', `Repository not found: ${repo}`);
-  }
-  // Revisions other than main live in sibling folders `<name>@<revision>`.
-  const revisionDir = revision === 'main' ? repoDir : `${repoDir}@${revision}`;
-  if (!(await isDirectory(revisionDir))) return sendError(response, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
-  const filePath = inside(revisionDir, file);
+  const repoDir = await repoFolder(options, repo);
+  if (!repoDir) return sendError(response, 404, 'RepoNotFound', `Repository not found: ${repo}`);
+  const refused = gatedRefusal(options, repo, request);
+  if (refused) return sendError(response, 401, 'GatedRepo', refused);
+  const found = await revisionFolder(repoDir, revision);
+  if (!found) return sendError(response, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
+  const filePath = inside(found.dir, file);
   const stats = filePath ? await statOrNull(filePath) : null;
   if (!filePath || !stats?.isFile()) return sendError(response, 404, 'EntryNotFound', `Entry not found: ${file} in ${repo}@${revision}`);
-  sendFile(filePath, stats, request, response);
+  response.setHeader('X-Repo-Commit', folderCommit(found.name, await listFolder(found.dir)));
+  if (state.storageUrl && isLfsFile(file)) return redirectToStorage(state, filePath, stats, response);
+  sendFile(filePath, stats, request, response, options);
+}
+
+/** A 302 to the storage origin, with the headers the Hub sends for LFS files. */
+async function redirectToStorage(state: ServerState, filePath: string, stats: Stats, response: ServerResponse): Promise<void> {
+  const id = randomBytes(12).toString('hex');
+  state.storageLinks.set(id, filePath);
+  const sha256 = await fileSha256(filePath, stats);
+  response.writeHead(302, {
+    Location: `${state.storageUrl}${STORAGE_PREFIX}${id}/${encodeURIComponent(basename(filePath))}`,
+    'X-Linked-Size': String(stats.size),
+    'X-Linked-Etag': `"${sha256}"`,
+    ETag: `"${sha256}"`,
+    'Content-Length': 0,
+  });
+  response.end();
+}
+
+const MODEL_INFO = /^\/api\/models\/((?:[^/]+\/)?[^/]+?)(?:\/revision\/([^/]+))?\/?$/;
+const MODEL_TREE = /^\/api\/models\/((?:[^/]+\/)?[^/]+)\/tree\/([^/]+)(?:\/(.*))?$/;
+const PARQUET_LIST = /^\/api\/datasets\/((?:[^/]+\/)?[^/]+)\/parquet\/([^/]+)\/([^/]+?)(?:\/(\d+)\.parquet)?\/?$/;
+
+async function serveApi(options: HubLikeServerOptions, state: ServerState, path: string, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const decoded = (m: RegExpExecArray) => m.map((part) => (part === undefined ? part : safeDecode(part)));
+  const tree = MODEL_TREE.exec(path);
+  const info = tree ? null : MODEL_INFO.exec(path);
+  if (tree || info) {
+    const [, repo, revision = 'main', sub = ''] = decoded((tree ?? info)!);
+    const repoDir = await repoFolder(options, repo!);
+    if (!repoDir) return sendError(response, 404, 'RepoNotFound', `Repository not found: ${repo}`);
+    const found = await revisionFolder(repoDir, revision!);
+    if (!found) return sendError(response, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
+    const files = await listFolder(found.dir);
+    const body = tree ? await treeBody(files, sub!, url.searchParams.get('recursive') === 'true') : await modelInfoBody(repo!, found.name, files, options.gated?.[repo!] !== undefined);
+    return sendJson(response, body);
+  }
+  const parquet = PARQUET_LIST.exec(path);
+  const datasetsRoot = options.datasetsRoot ?? (options.hubRoot ? join(options.hubRoot, 'datasets') : null);
+  if (parquet && datasetsRoot) {
+    const [, repo, config, split, index] = decoded(parquet);
+    const datasetDir = inside(datasetsRoot, repo!);
+    if (!datasetDir || !(await isDirectory(datasetDir))) return sendError(response, 404, 'RepoNotFound', `Repository not found: ${repo}`);
+    const files = await parquetFiles(datasetDir, config!, split!);
+    if (!files || files.length === 0) return sendError(response, 404, 'EntryNotFound', `Invalid config/split: ${config}/${split}`);
+    if (index === undefined) {
+      return sendJson(response, files.map((_, i) => `${state.url}/api/datasets/${repo}/parquet/${config}/${split}/${i}.parquet`));
+    }
+    const file = files[Number(index)];
+    if (!file) return sendError(response, 404, 'EntryNotFound', `Entry not found: ${index}.parquet`);
+    const stats = await stat(file.full);
+    if (state.storageUrl) return redirectToStorage(state, file.full, stats, response);
+    return sendFile(file.full, stats, request, response, options);
+  }
+  return sendError(response, 404, 'EntryNotFound', `no such API route: ${path}`);
+}
+
+function sendJson(response: ServerResponse, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  response.end(text);
 }
 
 async function serveStatic(root: string, path: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -166,14 +358,20 @@ async function serveStatic(root: string, path: string, request: IncomingMessage,
   sendFile(filePath, stats, request, response);
 }
 
-function sendFile(filePath: string, stats: Stats, request: IncomingMessage, response: ServerResponse): void {
+function sendFile(filePath: string, stats: Stats, request: IncomingMessage, response: ServerResponse, options: HubLikeServerOptions = {}): void {
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  const fault = request.method === 'GET' ? takeFault(options, path, ['cut', 'stall', 'wrong-size', 'corrupt', 'slow', 'no-range']) : null;
+  if (fault?.kind === 'wrong-size' || fault?.kind === 'corrupt') {
+    void sendAltered(filePath, stats, fault, response);
+    return;
+  }
   const size = stats.size;
   const headers: Record<string, string | number> = {
     'Content-Type': CONTENT_TYPES[extname(filePath).toLowerCase()] ?? 'application/octet-stream',
-    'Accept-Ranges': 'bytes',
+    'Accept-Ranges': fault?.kind === 'no-range' ? 'none' : 'bytes',
     ETag: `"${size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`,
   };
-  const range = request.headers.range ? parseRange(request.headers.range, size) : null;
+  const range = request.headers.range && fault?.kind !== 'no-range' ? parseRange(request.headers.range, size) : null;
   if (range === 'unsatisfiable') {
     response.writeHead(416, { 'Content-Range': `bytes */${size}` });
     response.end();
@@ -188,7 +386,42 @@ function sendFile(filePath: string, stats: Stats, request: IncomingMessage, resp
     response.end();
     return;
   }
+  if (fault?.kind === 'cut' || fault?.kind === 'stall') {
+    // Whole-body headers, part of the body, then a dropped (or silent) connection: a flaky network.
+    const sent = Math.max(1, Math.floor(length * (fault.fraction ?? 0.5)));
+    const stream = createReadStream(filePath, { start, end: start + sent - 1 });
+    if (fault.kind === 'cut') stream.on('end', () => setTimeout(() => response.socket?.destroy(), 20));
+    stream.pipe(response, { end: false });
+    return;
+  }
+  if (fault?.kind === 'slow') {
+    void sendSlowly(filePath, start, end, fault.bytesPerSecond ?? 64 * 1024, response);
+    return;
+  }
   createReadStream(filePath, { start, end }).pipe(response);
+}
+
+async function sendAltered(filePath: string, stats: Stats, fault: Fault, response: ServerResponse): Promise<void> {
+  let bytes: Buffer = await readFile(filePath);
+  if (fault.kind === 'wrong-size') bytes = bytes.subarray(0, Math.floor((bytes.length * 3) / 4));
+  else if (bytes.length > 0) bytes[bytes.length >> 1] ^= 0xff;
+  response.writeHead(200, {
+    'Content-Type': CONTENT_TYPES[extname(filePath).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Length': bytes.length,
+    ETag: `"${stats.size.toString(16)}-altered"`,
+  });
+  response.end(bytes);
+}
+
+async function sendSlowly(filePath: string, start: number, end: number, bytesPerSecond: number, response: ServerResponse): Promise<void> {
+  const bytes = (await readFile(filePath)).subarray(start, end + 1);
+  const tick = 50;
+  const perTick = Math.max(1, Math.floor((bytesPerSecond * tick) / 1000));
+  for (let offset = 0; offset < bytes.length && !response.destroyed; offset += perTick) {
+    response.write(bytes.subarray(offset, offset + perTick));
+    await new Promise((done) => setTimeout(done, tick));
+  }
+  response.end();
 }
 
 /** One `bytes=` range (the first, if several), as inclusive [start, end]; null when absent or not understood. */

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, deviceLostMessage, type BackendInfo, type BackendName, type InitBackendOptions } from './backend/index.ts';
 import { hubFiles, type HubLocation } from './hub/files.ts';
+import { formatDownloadProgress } from './hub/download.ts';
 import { loadClassifierBundle, type ClassifierBundle, type ModelSummary } from './ui/load-model.ts';
 import { predictPairs, type Prediction, type SentencePair } from './predict.ts';
 import type { TrainJob } from './train/job.ts';
@@ -74,7 +75,7 @@ window.xnliRunner = {
   async loadModel(location, options = {}) {
     bundle?.classifier.dispose();
     bundle = null;
-    bundle = await loadClassifierBundle(hubFiles(location), report, options);
+    bundle = await loadClassifierBundle(hubFiles(location, { onProgress: (p) => report(formatDownloadProgress(p)) }), report, options);
     activeTokenizer = bundle.tokenizer;
     return bundle.summary;
   },

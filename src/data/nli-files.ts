@@ -1,4 +1,7 @@
 import { parquetReadObjects } from 'hyparquet';
+import { readXnliTsv } from './xnli-tsv.ts';
+
+export { readXnliTsv };
 
 /** One XNLI example: label 0 entailment, 1 neutral, 2 contradiction. */
 export interface NliRow {
@@ -9,12 +12,16 @@ export interface NliRow {
 
 export const XNLI_LABELS = ['entailment', 'neutral', 'contradiction'] as const;
 
-/** Reads XNLI-schema rows (premise, hypothesis, label) from parquet or JSON Lines, chosen by the file name. */
-export async function readNliFile(bytes: ArrayBuffer, fileName: string): Promise<NliRow[]> {
+/**
+ * Reads XNLI-schema rows (premise, hypothesis, label) from parquet, JSON Lines or the original XNLI-1.0 TSV
+ * (chosen by the file name); `language` picks one language out of a multilingual TSV.
+ */
+export async function readNliFile(bytes: ArrayBuffer, fileName: string, options: { language?: string } = {}): Promise<NliRow[]> {
   const lower = fileName.toLowerCase();
   if (lower.endsWith('.parquet')) return readNliParquet(bytes, fileName);
   if (lower.endsWith('.jsonl') || lower.endsWith('.json') || lower.endsWith('.ndjson')) return readNliJsonl(new TextDecoder().decode(bytes), fileName);
-  throw new Error(`${fileName}: unknown data format; give a .parquet or .jsonl file with premise, hypothesis and label columns.`);
+  if (lower.endsWith('.tsv') || lower.endsWith('.txt')) return readXnliTsv(new TextDecoder().decode(bytes), fileName, options.language);
+  throw new Error(`${fileName}: unknown data format; give a .parquet, .jsonl or XNLI .tsv file with premise, hypothesis and label columns.`);
 }
 
 export async function readNliParquet(bytes: ArrayBuffer, fileName: string): Promise<NliRow[]> {

@@ -1,7 +1,17 @@
+// XNLI from the Hub's `facebook/xnli` dataset: the parquet files of a subset and split are found through the
+// Hub API (never guessed), downloaded with progress and checks, cached for offline runs, and read with hyparquet.
 import { readNliParquet, type NliRow } from '../data/nli-files.ts';
+import { defaultFileCache } from './default-cache.ts';
+import { downloadVerified, hubHttpError, type DownloadOptions, type DownloadProgress } from './download.ts';
+import { HubError } from './errors.ts';
+import { getCachedJson, putCachedJson, type FileCache } from './file-cache.ts';
+import { apiBase } from './hub-api.ts';
 
 export const XNLI_REPO = 'facebook/xnli';
 export type XnliSplit = 'train' | 'validation' | 'test';
+export const XNLI_SPLITS: readonly XnliSplit[] = ['train', 'validation', 'test'];
+/** The 15 languages of XNLI (the dataset's configs, less `all_languages`, whose schema differs). */
+export const XNLI_LANGUAGES = ['ar', 'bg', 'de', 'el', 'en', 'es', 'fr', 'hi', 'ru', 'sw', 'th', 'tr', 'ur', 'vi', 'zh'] as const;
 
 export interface XnliLocation {
   endpoint: string;
@@ -10,43 +20,81 @@ export interface XnliLocation {
   token?: string;
 }
 
-function authHeaders(token?: string): Record<string, string> {
-  return token ? { Authorization: `Bearer ${token}` } : {};
+export interface XnliLoadOptions {
+  cache?: FileCache;
+  onProgress?: (progress: DownloadProgress) => void;
+  download?: Pick<DownloadOptions, 'maxAttempts' | 'stallTimeoutMs' | 'progressIntervalMs'>;
 }
+
+/** Throws a HubError naming the 15 languages when XNLI has no such language, or the split is not one of its three. */
+export function checkXnliSubset(language: string, split: string): void {
+  if (!(XNLI_LANGUAGES as readonly string[]).includes(language)) {
+    throw new HubError('unknown-language', `XNLI has no language "${language}"; it has ${XNLI_LANGUAGES.join(', ')}.`);
+  }
+  if (!(XNLI_SPLITS as readonly string[]).includes(split)) throw new HubError('unknown-language', `XNLI has no split "${split}"; it has ${XNLI_SPLITS.join(', ')}.`);
+}
+
+const listingKey = (endpoint: string, language: string, split: string) => `xnli-listing|${apiBase(endpoint)}|${language}|${split}`;
 
 /**
  * The parquet files of one XNLI subset and split, as the Hub's API lists them
- * (`GET /api/datasets/facebook/xnli/parquet/<language>/<split>` → a JSON array of URLs), so file names are never guessed.
+ * (`GET /api/datasets/facebook/xnli/parquet/<language>/<split>` → a JSON array of URLs). Offline, the listing
+ * cached by an earlier run is used.
  */
-export async function listXnliParquet({ endpoint, language, split, token }: XnliLocation): Promise<string[]> {
-  const base = endpoint.replace(/\/+$/, '');
+export async function listXnliParquet({ endpoint, language, split, token }: XnliLocation, cache: FileCache = defaultFileCache()): Promise<string[]> {
+  checkXnliSubset(language, split);
+  const base = apiBase(endpoint);
   const url = `${base}/api/datasets/${XNLI_REPO}/parquet/${encodeURIComponent(language)}/${split}`;
   let response: Response;
   try {
-    response = await fetch(url, { headers: authHeaders(token) });
+    response = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
   } catch (error) {
-    throw new Error(`could not reach ${base} to list XNLI ${language}/${split}: ${(error as Error).message}. Check the network, or give local files (--train-file, --eval-file).`);
+    const cached = await getCachedJson<string[]>(cache, listingKey(base, language, split));
+    if (cached) return cached;
+    throw new HubError('offline', `no network and XNLI ${language}/${split} is not cached (${(error as Error).message}): connect once to download it, or give local files (--train-file, --eval-file).`);
   }
-  if (response.status === 404) throw new Error(`XNLI has no subset "${language}" with split "${split}" on ${base}.`);
-  if (!response.ok) throw new Error(`listing XNLI ${language}/${split} on ${base} failed: HTTP ${response.status}`);
-  const urls = (await response.json()) as unknown;
+  if (response.status === 404) throw new HubError('unknown-language', `XNLI has no subset "${language}" with split "${split}" on ${base}.`);
+  if (!response.ok) throw hubHttpError(response, `the XNLI ${language}/${split} listing`, { hasToken: Boolean(token) });
+  const urls = (await response.json().catch(() => null)) as unknown;
   if (!Array.isArray(urls) || urls.length === 0 || !urls.every((u) => typeof u === 'string')) {
-    throw new Error(`the Hub's parquet listing for XNLI ${language}/${split} was not a list of URLs`);
+    throw new HubError('http', `the Hub's parquet listing for XNLI ${language}/${split} was not a list of URLs`);
   }
-  return urls as string[];
+  const absolute = (urls as string[]).map((u) => new URL(u, `${base}/`).href);
+  await putCachedJson(cache, listingKey(base, language, split), absolute, `XNLI ${language}/${split} file list`);
+  return absolute;
 }
 
 /** Every row of one XNLI subset and split, in the Hub's order (the order the `datasets` library sees). */
-export async function loadXnliRows(location: XnliLocation, onFile?: (done: number, total: number) => void): Promise<NliRow[]> {
-  const urls = await listXnliParquet(location);
+export async function loadXnliRows(location: XnliLocation, options: XnliLoadOptions = {}): Promise<NliRow[]> {
+  const cache = options.cache ?? defaultFileCache();
+  const urls = await listXnliParquet(location, cache);
   const rows: NliRow[] = [];
   for (const [i, url] of urls.entries()) {
-    // The token goes only to the endpoint itself, never to the storage host a file redirects to.
-    const sameHost = new URL(url, location.endpoint).origin === new URL(location.endpoint).origin;
-    const response = await fetch(url, { headers: sameHost ? authHeaders(location.token) : {} });
-    if (!response.ok) throw new Error(`downloading ${url} failed: HTTP ${response.status}`);
-    rows.push(...(await readNliParquet(await response.arrayBuffer(), `XNLI ${location.language}/${location.split} file ${i + 1}`)));
-    onFile?.(i + 1, urls.length);
+    const name = `XNLI ${location.language}/${location.split} ${urls.length > 1 ? `part ${i + 1}/${urls.length}` : 'parquet'}`;
+    const key = `xnli|${url}`;
+    let bytes = await cache.get(key);
+    const fromCache = bytes !== null;
+    if (bytes) {
+      options.onProgress?.({ file: name, loaded: bytes.byteLength, total: bytes.byteLength, bytesPerSecond: 0, done: true, fromCache: true, resumes: 0 });
+    } else {
+      try {
+        // The token goes only to the endpoint's origin, never to the storage host a file redirects to.
+        bytes = await downloadVerified(url, { ...options.download, file: name, token: location.token, tokenOrigin: location.endpoint, onProgress: options.onProgress });
+      } catch (error) {
+        if (error instanceof HubError && error.kind === 'offline') throw new HubError('offline', `no network and ${name} is not cached: connect once to download it, or give local files.`);
+        throw error;
+      }
+    }
+    // A parquet file that does not parse (a corrupt copy) is dropped from the cache, never kept.
+    let part: NliRow[];
+    try {
+      part = await readNliParquet(bytes.buffer.byteLength === bytes.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer), name);
+    } catch (error) {
+      await cache.delete(key);
+      throw new HubError('corrupt', `${(error as Error).message} It was discarded; try again.`);
+    }
+    if (!fromCache) await cache.put(key, bytes, name);
+    rows.push(...part);
   }
   return rows;
 }

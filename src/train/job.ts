@@ -1,5 +1,6 @@
 import { fetchJson, hubFiles, type ModelFiles } from '../hub/files.ts';
 import { loadXnliRows, type XnliSplit } from '../hub/xnli.ts';
+import { formatDownloadProgress, type DownloadProgress } from '../hub/download.ts';
 import { readNliFile, XNLI_LABELS, type NliRow } from '../data/nli-files.ts';
 import { indicesHash, sampleIndices } from '../data/numpy-random.ts';
 import { loadSequenceClassifier, type SequenceClassifier } from '../model/classifier.ts';
@@ -44,8 +45,8 @@ export interface JobEvents {
   checkpoint(run: RunRecord, step: number, files: Record<string, Uint8Array>): void | Promise<void>;
 }
 
-async function loadRows(source: DataSource, endpoint: string, token: string | undefined): Promise<NliRow[]> {
-  if (source.kind === 'xnli') return loadXnliRows({ endpoint, language: source.language, split: source.split, token });
+async function loadRows(source: DataSource, endpoint: string, token: string | undefined, onProgress?: (p: DownloadProgress) => void, language?: string): Promise<NliRow[]> {
+  if (source.kind === 'xnli') return loadXnliRows({ endpoint, language: source.language, split: source.split, token }, { onProgress });
   let response: Response;
   try {
     response = await fetch(source.url);
@@ -53,7 +54,7 @@ async function loadRows(source: DataSource, endpoint: string, token: string | un
     throw new Error(`could not read ${source.name}: ${(error as Error).message}`);
   }
   if (!response.ok) throw new Error(`could not read ${source.name}: HTTP ${response.status}`);
-  return readNliFile(await response.arrayBuffer(), source.name);
+  return readNliFile(await response.arrayBuffer(), source.name, { language });
 }
 
 /** The training rows the reference draws: the first N of numpy's default_rng(seed).permutation, or file order. */
@@ -133,17 +134,19 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
   const { config } = job;
   const runs: RunRecord[] = [];
   events.log(`reading training data (${job.train.kind === 'xnli' ? `XNLI ${job.train.language}/${job.train.split}` : job.train.name})`);
-  const allTrainRows = await loadRows(job.train, config.hubEndpoint, job.token);
+  // Download progress goes out as 'data' progress lines of a pseudo-run named "download" (the CLI prints them).
+  const onDownload = (p: DownloadProgress) => events.progress('download', { phase: 'data', message: formatDownloadProgress(p) });
+  const allTrainRows = await loadRows(job.train, config.hubEndpoint, job.token, onDownload, 'en');
   const sample = await drawTrainingRows(allTrainRows, config);
   events.log(`training on ${sample.rows.length} of ${allTrainRows.length} examples (seed ${config.seed}, sha256 ${sample.hash.slice(0, 12)}…)`);
   const evalRows: Record<string, NliRow[]> = {};
-  for (const [language, source] of Object.entries(job.eval)) evalRows[language] = await loadRows(source, config.hubEndpoint, job.token);
+  for (const [language, source] of Object.entries(job.eval)) evalRows[language] = await loadRows(source, config.hubEndpoint, job.token, onDownload, language);
 
   for (const source of job.models) {
     if (shouldStop()) break;
     const runName = `${source.name.split('/').pop()}-${config.technique}`;
     const progress = (p: JobProgress) => events.progress(runName, p);
-    const files: ModelFiles = hubFiles({ endpoint: source.endpoint, repo: source.repo, revision: source.revision, token: job.token });
+    const files: ModelFiles = hubFiles({ endpoint: source.endpoint, repo: source.repo, revision: source.revision, token: job.token }, { onProgress: onDownload });
     progress({ phase: 'load', message: `loading ${source.name}` });
     const weights: ModelFiles = resume?.files ?? files;
     const model = await loadSequenceClassifier(weights, {

@@ -1,0 +1,63 @@
+// The Hub's model API: `GET /api/models/<repo>/revision/<revision>?blobs=true` answers the commit the revision
+// points to (`sha`) and each file (`siblings[].rfilename`, `size`, and for LFS files `lfs.sha256`), which lets
+// us key the cache by commit, check sizes and hashes, and name the files a repository really has.
+import { HubError } from './errors.ts';
+import { hubHttpError } from './download.ts';
+
+export interface RepoFile {
+  path: string;
+  size?: number;
+  /** SHA-256 of the content, for LFS files. */
+  sha256?: string;
+}
+
+export interface RepoListing {
+  /** The commit the revision resolved to (the revision itself when the server does not say). */
+  commit: string;
+  files: RepoFile[];
+  gated?: boolean;
+}
+
+interface Sibling {
+  rfilename?: unknown;
+  size?: unknown;
+  lfs?: { sha256?: unknown; oid?: unknown; size?: unknown };
+}
+
+export function apiBase(endpoint: string): string {
+  return endpoint.replace(/\/+$/, '');
+}
+
+/**
+ * The listing of one revision of a model repository, or null when the endpoint has no Hub API (a plain mirror
+ * of `resolve` URLs); throws HubError for a missing repo or revision, refused access, or no network.
+ */
+export async function fetchRepoListing(endpoint: string, repo: string, revision: string, token?: string): Promise<RepoListing | null> {
+  const url = `${apiBase(endpoint)}/api/models/${repo}/revision/${encodeURIComponent(revision)}?blobs=true`;
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  } catch (error) {
+    throw new HubError('offline', `could not reach ${apiBase(endpoint)} (${(error as Error).message}): check the network or the Hub endpoint.`);
+  }
+  const hasErrorCode = response.headers.has('x-error-code');
+  if (!response.ok) {
+    if (response.status === 404 && !hasErrorCode) return null;
+    throw hubHttpError(response, repo, { repo, revision, hasToken: Boolean(token), endpoint: apiBase(endpoint) });
+  }
+  let body: { sha?: unknown; siblings?: unknown; gated?: unknown };
+  try {
+    body = (await response.json()) as typeof body;
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(body.siblings)) return null;
+  const files: RepoFile[] = (body.siblings as Sibling[])
+    .filter((s) => typeof s.rfilename === 'string')
+    .map((s) => {
+      const lfsSha = s.lfs?.sha256 ?? s.lfs?.oid;
+      const size = typeof s.lfs?.size === 'number' ? s.lfs.size : typeof s.size === 'number' ? s.size : undefined;
+      return { path: s.rfilename as string, size, sha256: typeof lfsSha === 'string' && /^[0-9a-f]{64}$/i.test(lfsSha) ? lfsSha.toLowerCase() : undefined };
+    });
+  return { commit: typeof body.sha === 'string' && body.sha ? body.sha : revision, files, gated: Boolean(body.gated) };
+}
