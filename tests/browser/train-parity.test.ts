@@ -7,7 +7,7 @@ import { startHubServer, type RunningServer } from '../support/hub-server.ts';
 import { launchTestBrowser, openRunnerPage, collectPageErrors } from '../support/browser.ts';
 import { ensureHubFixtures } from '../fixtures/write-fixtures.ts';
 import { checkpointFixtures } from '../fixtures/checkpoints.ts';
-import { decodeFloat32, loadTrainGoldens, TRAIN_PARITY, trainExamples, withoutDropout } from '../reference/train-parity.ts';
+import { decodeFloat32, loadTrainGoldens, TRAIN_PARITY, trainExamples, withoutDropout, relativeNormError, isKeyBias } from '../reference/train-parity.ts';
 import type { BackendName } from '../../src/backend/types.ts';
 
 const goldens = loadTrainGoldens();
@@ -25,17 +25,7 @@ after(async () => {
   await server?.close();
 });
 
-const isKeyBias = (name: string) => /attention\.(self\.key|k_lin)\.bias$/.test(name);
 
-function relativeNormError(actual: number[], expected: Float32Array): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff += (actual[i] - expected[i]) ** 2;
-    norm += expected[i] ** 2;
-  }
-  return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-12);
-}
 
 // WebGPU on SwiftShader is slow: there, one architecture per technique; WASM runs every case.
 const plan: Array<[BackendName, (fixture: string) => boolean]> = [

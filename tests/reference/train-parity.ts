@@ -76,3 +76,20 @@ export function decodeFloat32(base64: string): Float32Array {
   const bytes = Buffer.from(base64, 'base64');
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
+
+/** ‖actual − expected‖ / ‖expected‖ over a whole tensor. */
+export function relativeNormError(actual: ArrayLike<number>, expected: Float32Array): number {
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff += (actual[i] - expected[i]) ** 2;
+    norm += expected[i] ** 2;
+  }
+  return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-12);
+}
+
+/**
+ * Attention key biases: softmax ignores a constant added to every key's score, so their gradient is exactly 0 and
+ * both implementations feed Adam only float rounding noise (|g| ≪ ε). Their steps are bounded, their sign is not.
+ */
+export const isKeyBias = (name: string) => /attention\.(self\.key|k_lin)\.bias$/.test(name);

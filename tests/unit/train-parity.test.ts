@@ -7,22 +7,12 @@ import { sequenceClassifierFromBuffers } from '../../src/model/classifier.ts';
 import { train, TRAIN_DEFAULTS, type LabelledPair } from '../../src/train/trainer.ts';
 import { linearScheduleRate } from '../../src/train/schedule.ts';
 import { checkpointFixtures } from '../fixtures/checkpoints.ts';
-import { decodeFloat32, loadTrainGoldens, TRAIN_PARITY, TRAIN_REGENERATE_COMMAND, trainExamples, withoutDropout } from '../reference/train-parity.ts';
+import { decodeFloat32, loadTrainGoldens, TRAIN_PARITY, TRAIN_REGENERATE_COMMAND, trainExamples, withoutDropout, relativeNormError, isKeyBias } from '../reference/train-parity.ts';
 
 const goldens = loadTrainGoldens();
 const fixtures = checkpointFixtures();
 
-function relativeNormError(actual: Float32Array, expected: Float32Array): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff += (actual[i] - expected[i]) ** 2;
-    norm += expected[i] ** 2;
-  }
-  return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-12);
-}
 
-const isKeyBias = (name: string) => /attention\.(self\.key|k_lin)\.bias$/.test(name);
 
 for (const golden of goldens.cases) {
   test(`${golden.technique} of ${golden.fixture} matches PyTorch's AdamW, clipping and schedule step by step (CPU)`, async (t) => {
