@@ -1,4 +1,5 @@
 import { fetchJson, hubFiles, type ModelFiles } from '../hub/files.ts';
+import { urlFiles } from '../hub/url-files.ts';
 import { loadXnliRows, type XnliSplit } from '../hub/xnli.ts';
 import { formatDownloadProgress, type DownloadProgress } from '../hub/download.ts';
 import { readNliFile, XNLI_LABELS, type NliRow } from '../data/nli-files.ts';
@@ -22,6 +23,8 @@ export interface ModelSource {
   endpoint: string;
   repo: string;
   revision: string;
+  /** A folder at a plain URL (`<url>/config.json`, ...) instead of a Hub repository, e.g. the page's embedded demo. */
+  url?: string;
 }
 
 export interface TrainJob {
@@ -146,7 +149,7 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
     if (shouldStop()) break;
     const runName = `${source.name.split('/').pop()}-${config.technique}`;
     const progress = (p: JobProgress) => events.progress(runName, p);
-    const files: ModelFiles = hubFiles({ endpoint: source.endpoint, repo: source.repo, revision: source.revision, token: job.token }, { onProgress: onDownload });
+    const files: ModelFiles = source.url ? urlFiles(source.url, source.name) : hubFiles({ endpoint: source.endpoint, repo: source.repo, revision: source.revision, token: job.token }, { onProgress: onDownload });
     progress({ phase: 'load', message: `loading ${source.name}` });
     const weights: ModelFiles = resume?.files ?? files;
     const model = await loadSequenceClassifier(weights, {

@@ -41,6 +41,7 @@ export function renderBackendPanel(panel: HTMLElement, info: BackendInfo): void 
     details.append(el('dt', {}, 'Passed over'), el('dd', {}, el('ul', { id: 'backend-skipped' }, ...items)));
   }
   panel.append(details);
+  renderWebGpuNotice(panel, info);
 }
 
 export function renderBackendError(panel: HTMLElement, error: Error): void {
@@ -49,4 +50,16 @@ export function renderBackendError(panel: HTMLElement, error: Error): void {
 
 export function renderDeviceLost(panel: HTMLElement, message: string): void {
   setStatus(panel.querySelector<HTMLElement>('#backend-status')!, 'error', message);
+}
+
+/** Where WebGPU is missing, says so plainly, and what the fallback costs. */
+export function renderWebGpuNotice(panel: HTMLElement, info: BackendInfo): void {
+  panel.querySelector('#webgpu-notice')?.remove();
+  const passedOver = info.skipped.find((s) => s.backend === 'webgpu');
+  if (info.backend === 'webgpu' || !passedOver || info.requested) return;
+  panel.querySelector('#backend-status')!.after(
+    el('div', { id: 'webgpu-notice', class: 'notice', role: 'note' },
+      el('p', {}, el('strong', {}, 'WebGPU is not available here'), ` (${passedOver.reason}).`),
+      el('p', {}, `Training and prediction run on ${BACKEND_TITLES[info.backend]} instead. That works, but it is slower: expect the Offline demo to take minutes rather than seconds, and real models to be practical only with feature extraction or a small sample. For WebGPU, use a current Chrome or Edge on http://localhost or an https address.`)),
+  );
 }

@@ -1,29 +1,104 @@
-// Entry of index.html.
-import { initBackend, onDeviceLost, parseBackendName, type BackendName } from '../backend/index.ts';
+// Entry of index.html: mounts one module per panel and wires them to the training worker.
+import { initBackend, onDeviceLost, parseBackendName, type BackendInfo, type BackendName } from '../backend/index.ts';
+import type { RunConfig } from '../config/run-config.ts';
+import { configFromQuery, configToQuery } from '../config/url-query.ts';
+import { memoryFiles } from '../hub/url-files.ts';
+import { startTraining } from '../train/worker-client.ts';
 import { renderBackendError, renderBackendPanel, renderDeviceLost } from './backend-panel.ts';
-import { mountPredictForm } from './predict-form.ts';
+import { mountPlanPanel } from './plan-panel.ts';
+import { mountPredictForm, type TrainedModel } from './predict-form.ts';
+import { PRESETS } from './presets.ts';
+import { mountResultsPanel } from './results-panel.ts';
+import { mountRunHistory } from './run-history.ts';
+import { memoryRunStore } from './run-store.ts';
+import { mountSetupPanel } from './setup-panel.ts';
+import { trainJob } from './sources.ts';
+import { mountTrainingPanel } from './training-panel.ts';
 
 const query = new URLSearchParams(location.search);
-const backendPanel = document.querySelector<HTMLElement>('#backend-panel')!;
-const predictPanel = document.querySelector<HTMLElement>('#predict-panel')!;
+const panel = (id: string) => document.querySelector<HTMLElement>(`#${id}`)!;
 
-async function start(): Promise<void> {
-  let preferred: BackendName | undefined;
+const store = memoryRunStore();
+let backendInfo: BackendInfo | null = null;
+
+const plan = mountPlanPanel(panel('plan-panel'), { backend: () => backendInfo });
+const training = mountTrainingPanel(panel('training-panel'), store);
+mountResultsPanel(panel('results-panel'), store);
+mountRunHistory(panel('runs-panel'), store);
+const backendReady = startBackend();
+const playground = mountPredictForm(panel('predict-panel'), {
+  ready: backendReady,
+  endpoint: query.get('endpoint') ?? undefined,
+  model: query.get('model') ?? undefined,
+  revision: query.get('revision') ?? undefined,
+});
+
+/** Each run's latest checkpoint, for the playground. */
+const trained = new Map<string, TrainedModel>();
+
+let planTimer: ReturnType<typeof setTimeout> | undefined;
+function setupChanged(config: RunConfig): void {
+  history.replaceState(null, '', `${location.pathname}?${configToQuery(config)}`);
+  clearTimeout(planTimer);
+  planTimer = setTimeout(() => void plan.update(config), 400);
+}
+
+const setup = mountSetupPanel(panel('setup-panel'), {
+  changed: setupChanged,
+  start: train,
+  async searchModels(text, endpoint) {
+    const response = await fetch(`${endpoint.replace(/\/+$/, '')}/api/models?search=${encodeURIComponent(text)}&limit=10`);
+    if (!response.ok) return [];
+    const models = (await response.json()) as { id?: string; modelId?: string }[];
+    return models.map((m) => m.id ?? m.modelId ?? '').filter(Boolean);
+  },
+});
+
+// A shared link fills the form; its bad values are listed (the form keeps the preset's value for those).
+const landing = PRESETS.find((p) => p.id === 'quick-demo')!.config;
+const fromLink = configFromQuery(query, query.has('model-names') || query.has('data') ? { ...landing, modelNames: [], evalLanguages: [] } : landing);
+setup.write(fromLink.config);
+setup.showErrors('This link has settings that cannot be used; fix them in the form or the link:', fromLink.errors);
+if (fromLink.keys.length) void plan.update(fromLink.config);
+else setupChanged(fromLink.config);
+
+function train(config: RunConfig): void {
+  setup.setRunning(true);
+  const started = performance.now();
+  const handle = startTraining(trainJob(config, {}), config.backend === 'auto' ? null : config.backend, {
+    backend: (info) => training.log(`training on ${info.backend}${info.adapter ? ` (${[info.adapter.vendor, info.adapter.architecture].filter(Boolean).join(' ')})` : ''}`),
+    log: (message) => training.log(message),
+    progress: (run, progress) => training.progress(run, progress),
+    run: (run) => {
+      store.put(run);
+      training.trackRun(run);
+    },
+    metrics: (runId, points) => store.addMetrics(runId, points),
+    checkpoint: (run, step, files) => {
+      trained.set(run.runId, { key: `${run.runId}@${step}`, label: `${run.runName} (trained here, step ${step})`, files: memoryFiles(files, `${run.runName} step ${step}`) });
+      playground.setTrainedModels([...trained.values()]);
+    },
+  });
+  training.begin(handle.stop);
+  handle.finished.then(
+    (runs) => {
+      const stopped = runs.some((r) => r.status === 'KILLED');
+      const seconds = ((performance.now() - started) / 1000).toFixed(0);
+      training.end({ state: stopped ? 'warning' : 'ready', message: stopped ? `Stopped after ${seconds} s; the last checkpoint is kept.` : `Finished ${runs.length} run${runs.length === 1 ? '' : 's'} in ${seconds} s.` });
+    },
+    (error: Error) => training.end({ state: 'error', message: error.message }),
+  ).finally(() => setup.setRunning(false));
+}
+
+async function startBackend(): Promise<void> {
+  const backendPanel = panel('backend-panel');
   try {
     const asked = query.get('backend');
-    preferred = asked ? parseBackendName(asked) : undefined;
-    const info = await initBackend(preferred);
-    renderBackendPanel(backendPanel, info);
+    const preferred: BackendName | undefined = asked && asked !== 'auto' ? parseBackendName(asked) : undefined;
+    backendInfo = await initBackend(preferred);
+    renderBackendPanel(backendPanel, backendInfo);
     onDeviceLost((message) => renderDeviceLost(backendPanel, message));
   } catch (error) {
     renderBackendError(backendPanel, error as Error);
-    return;
   }
-  mountPredictForm(predictPanel, {
-    endpoint: query.get('endpoint') ?? undefined,
-    model: query.get('model') ?? undefined,
-    revision: query.get('revision') ?? undefined,
-  });
 }
-
-void start();

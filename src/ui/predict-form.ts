@@ -1,4 +1,4 @@
-import { DEFAULT_HUB_ENDPOINT, hubFiles } from '../hub/files.ts';
+import { DEFAULT_HUB_ENDPOINT, hubFiles, type ModelFiles } from '../hub/files.ts';
 import { predictPairs } from '../predict.ts';
 import { el, setStatus } from './dom.ts';
 import { loadClassifierBundle, type ClassifierBundle } from './load-model.ts';
@@ -7,11 +7,37 @@ export interface PredictFormDefaults {
   endpoint?: string;
   model?: string;
   revision?: string;
+  /** Awaited before the first model loads (the page's backend must be chosen first). */
+  ready?: Promise<unknown>;
 }
 
+/** A model trained on this page, offered beside Hub ids. */
+export interface TrainedModel {
+  key: string;
+  label: string;
+  files: ModelFiles;
+}
+
+export interface PredictForm {
+  /** Offers trained models; the newest becomes the selected one. */
+  setTrainedModels(models: TrainedModel[]): void;
+}
+
+/** Example pairs in the six languages of the reference write-up, one click away. */
+export const EXAMPLE_PAIRS: { language: string; premise: string; hypothesis: string }[] = [
+  { language: 'en', premise: 'A man is playing a guitar on stage.', hypothesis: 'A person is making music.' },
+  { language: 'de', premise: 'Eine Frau liest ein Buch im Park.', hypothesis: 'Eine Frau schläft zu Hause.' },
+  { language: 'fr', premise: 'Les enfants jouent au football dans la rue.', hypothesis: 'Des enfants sont dehors.' },
+  { language: 'es', premise: 'El tren llegó tarde esta mañana.', hypothesis: 'El conductor estaba enfermo.' },
+  { language: 'ar', premise: 'الرجل يشرب القهوة في المقهى.', hypothesis: 'الرجل نائم في سريره.' },
+  { language: 'zh', premise: '一只狗在公园里奔跑。', hypothesis: '一只动物在户外。' },
+];
+
 /** A form: model id + Hub endpoint, premise, hypothesis → one probability per label. */
-export function mountPredictForm(panel: HTMLElement, defaults: PredictFormDefaults = {}): void {
-  const field = (id: string, label: string, control: HTMLInputElement | HTMLTextAreaElement) => [el('label', { for: id }, label), control];
+export function mountPredictForm(panel: HTMLElement, defaults: PredictFormDefaults = {}): PredictForm {
+  const field = (id: string, label: string, control: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement) => [el('label', { for: id }, label), control];
+  const source = el('select', { id: 'predict-source' }, el('option', { value: 'hub' }, 'a Hub model (id below)'));
+  let trained: TrainedModel[] = [];
   const endpoint = el('input', { id: 'predict-endpoint', type: 'url', required: '' });
   endpoint.value = defaults.endpoint ?? DEFAULT_HUB_ENDPOINT;
   const model = el('input', { id: 'predict-model', placeholder: 'google-bert/bert-base-multilingual-cased', required: '' });
@@ -23,7 +49,8 @@ export function mountPredictForm(panel: HTMLElement, defaults: PredictFormDefaul
   const button = el('button', { type: 'submit' }, 'Predict');
   const form = el(
     'form',
-    { id: 'predict-form' },
+    { id: 'predict-form', 'aria-label': 'Playground' },
+    ...field('predict-source', 'Model to ask', source),
     ...field('predict-endpoint', 'Hub endpoint', endpoint),
     ...field('predict-model', 'Model id', model),
     ...field('predict-revision', 'Revision', revision),
@@ -33,7 +60,17 @@ export function mountPredictForm(panel: HTMLElement, defaults: PredictFormDefaul
   );
   const status = el('p', { id: 'predict-status', 'data-state': 'ready' });
   const result = el('table', { id: 'predict-result' });
-  panel.append(form, status, result);
+  const examples = el('div', { class: 'examples', role: 'group', 'aria-label': 'Example pairs' },
+    ...EXAMPLE_PAIRS.map((example) => {
+      const button = el('button', { type: 'button', lang: example.language, 'data-example': example.language }, `Example (${example.language})`);
+      button.addEventListener('click', () => {
+        premise.value = example.premise;
+        hypothesis.value = example.hypothesis;
+        premise.focus();
+      });
+      return button;
+    }));
+  panel.append(examples, form, status, result);
 
   let loaded: { key: string; bundle: ClassifierBundle } | null = null;
   form.addEventListener('submit', (event) => {
@@ -42,13 +79,16 @@ export function mountPredictForm(panel: HTMLElement, defaults: PredictFormDefaul
       button.disabled = true;
       result.replaceChildren();
       try {
+        await defaults.ready;
         const location = { endpoint: endpoint.value.trim(), repo: model.value.trim(), revision: revision.value.trim() || 'main' };
-        const key = JSON.stringify(location);
+        const chosen = trained.find((t) => t.key === source.value);
+        const key = chosen ? chosen.key : JSON.stringify(location);
         if (loaded?.key !== key) {
           loaded?.bundle.classifier.dispose();
           loaded = null;
-          setStatus(status, 'working', `Loading ${location.repo}…`);
-          loaded = { key, bundle: await loadClassifierBundle(hubFiles(location), (line) => setStatus(status, 'working', line)) };
+          setStatus(status, 'working', `Loading ${chosen ? chosen.label : location.repo}…`);
+          const files = chosen ? chosen.files : hubFiles(location);
+          loaded = { key, bundle: await loadClassifierBundle(files, (line) => setStatus(status, 'working', line)) };
         }
         setStatus(status, 'working', 'Predicting…');
         const { classifier, tokenizer, summary } = loaded.bundle;
@@ -67,4 +107,14 @@ export function mountPredictForm(panel: HTMLElement, defaults: PredictFormDefaul
       }
     })();
   });
+  const hubFields = [endpoint, model, revision];
+  source.addEventListener('change', () => hubFields.forEach((f) => (f.disabled = source.value !== 'hub')));
+  return {
+    setTrainedModels(models) {
+      trained = models;
+      source.replaceChildren(el('option', { value: 'hub' }, 'a Hub model (id below)'), ...models.map((m) => el('option', { value: m.key }, m.label)));
+      if (models.length) source.value = models.at(-1)!.key;
+      hubFields.forEach((f) => (f.disabled = source.value !== 'hub'));
+    },
+  };
 }

@@ -1,0 +1,136 @@
+// The page's URL query ⇄ RunConfig, so a link reproduces a set-up. Keys are the CLI's flag names without the
+// dashes (`batch-size=16`); lists are comma-separated. Every bad value is reported; none is silently replaced.
+import { BACKENDS, REFERENCE_DEFAULTS, TECHNIQUES, validateRunConfig, type BackendChoice, type RunConfig } from './run-config.ts';
+import type { Technique } from '../train/trainer.ts';
+
+/** The embedded offline demo (public/demo): a model folder and data files relative to the app. */
+export const DEMO_MODEL = './demo/model';
+export const DEMO_LANGUAGES = ['en', 'de', 'fr', 'es', 'ar', 'zh'] as const;
+export const DEMO_TRAIN_FILE = './demo/xnli/en/train.parquet';
+export const demoEvalFile = (language: string) => `./demo/xnli/${language}/validation.parquet`;
+
+type NumberKey = 'batchSize' | 'numTrainExamples' | 'numTrainEpochs' | 'evalSteps' | 'seed' | 'learningRate' | 'loggingSteps' | 'saveSteps' | 'maxSteps' | 'maxLength';
+
+const NUMBER_KEYS: Record<string, { key: NumberKey; integer: boolean }> = {
+  'batch-size': { key: 'batchSize', integer: true },
+  'num-train-batches': { key: 'numTrainExamples', integer: true },
+  'num-train-epochs': { key: 'numTrainEpochs', integer: false },
+  'eval-steps': { key: 'evalSteps', integer: true },
+  seed: { key: 'seed', integer: true },
+  'learning-rate': { key: 'learningRate', integer: false },
+  'logging-steps': { key: 'loggingSteps', integer: true },
+  'save-steps': { key: 'saveSteps', integer: true },
+  'max-steps': { key: 'maxSteps', integer: true },
+  'max-length': { key: 'maxLength', integer: true },
+};
+
+/** Keys the page itself reads that are not part of a run's set-up. */
+const PAGE_KEYS = new Set(['endpoint']);
+const OTHER_KEYS = ['technique', 'model-names', 'eval-datasets-names', 'backend', 'hub-endpoint', 'revision', 'data', 'no-shuffle'];
+
+export interface QueryParseResult {
+  config: RunConfig;
+  /** One line per bad value, naming the key, the value and what is allowed. */
+  errors: string[];
+  /** The keys the link set, so a page can tell a shared link from a bare visit. */
+  keys: string[];
+}
+
+const list = (value: string) => value.split(/[,\s]+/).map((s) => s.trim()).filter(Boolean);
+
+export function usesDemoData(config: Pick<RunConfig, 'trainFile' | 'evalFiles' | 'evalLanguages'>): boolean {
+  return config.trainFile === DEMO_TRAIN_FILE && config.evalLanguages.every((l) => config.evalFiles[l] === demoEvalFile(l));
+}
+
+/** Points the run at the demo's files for the given languages (those the demo has). */
+export function withDemoData(config: RunConfig): RunConfig {
+  const evalFiles: Record<string, string> = {};
+  for (const language of config.evalLanguages) if ((DEMO_LANGUAGES as readonly string[]).includes(language)) evalFiles[language] = demoEvalFile(language);
+  return { ...config, trainFile: DEMO_TRAIN_FILE, evalFiles };
+}
+
+/** A link's query → the set-up, on top of `base` (a preset); bad values keep the base's value and are listed. */
+export function configFromQuery(query: URLSearchParams | string, base: RunConfig = REFERENCE_DEFAULTS): QueryParseResult {
+  const params = typeof query === 'string' ? new URLSearchParams(query) : query;
+  const config: RunConfig = { ...base, modelNames: [...base.modelNames], evalLanguages: [...base.evalLanguages], evalFiles: { ...base.evalFiles } };
+  const errors: string[] = [];
+  const keys: string[] = [];
+  let demoData = false;
+  for (const [key, raw] of params) {
+    const value = raw.trim();
+    if (PAGE_KEYS.has(key)) continue;
+    keys.push(key);
+    const numeric = NUMBER_KEYS[key];
+    if (numeric) {
+      const parsed = value === '' ? NaN : Number(value);
+      if (!Number.isFinite(parsed) || (numeric.integer && !Number.isInteger(parsed))) {
+        errors.push(`${key}=${raw}: not ${numeric.integer ? 'an integer' : 'a number'}; the form keeps ${base[numeric.key]}`);
+      } else config[numeric.key] = parsed;
+      continue;
+    }
+    switch (key) {
+      case 'technique':
+        if (TECHNIQUES.includes(value as Technique)) config.technique = value as Technique;
+        else errors.push(`technique=${raw}: must be ${TECHNIQUES.join(' or ')}`);
+        break;
+      case 'model-names':
+        config.modelNames = list(value);
+        break;
+      case 'eval-datasets-names':
+        config.evalLanguages = list(value);
+        break;
+      case 'backend':
+        if ((BACKENDS as readonly string[]).includes(value)) config.backend = value as BackendChoice;
+        else errors.push(`backend=${raw}: must be one of ${BACKENDS.join(', ')}`);
+        break;
+      case 'hub-endpoint':
+        config.hubEndpoint = value;
+        break;
+      case 'revision':
+        if (value) config.revision = value;
+        else errors.push('revision=: empty; give a branch, tag or commit');
+        break;
+      case 'no-shuffle':
+        config.shuffle = value === '0' || value === 'false';
+        break;
+      case 'data':
+        if (value === 'demo') demoData = true;
+        else errors.push(`data=${raw}: the only data preset is "demo" (the embedded offline sample)`);
+        break;
+      default:
+        errors.push(`${key}=${raw}: unknown setting; known: ${[...OTHER_KEYS, ...Object.keys(NUMBER_KEYS)].join(', ')}`);
+    }
+  }
+  let result = config;
+  if (demoData) {
+    const missing = config.evalLanguages.filter((l) => !(DEMO_LANGUAGES as readonly string[]).includes(l));
+    if (missing.length) errors.push(`eval-datasets-names: the offline demo has no ${missing.join(', ')} data; it has ${DEMO_LANGUAGES.join(' ')}`);
+    result = withDemoData(config);
+  }
+  // Only settings the link named are checked here: a link need not name a model to be valid.
+  if (keys.length) {
+    for (const error of validateRunConfig(result)) {
+      if (/at least one model/.test(error) && !params.has('model-names')) continue;
+      if (/at least one evaluation language/.test(error) && !params.has('eval-datasets-names')) continue;
+      errors.push(error);
+    }
+  }
+  return { config: result, errors, keys };
+}
+
+/** The set-up → a query holding every setting that differs from the reference's defaults, plus models and languages. */
+export function configToQuery(config: RunConfig): URLSearchParams {
+  const params = new URLSearchParams();
+  params.set('technique', config.technique);
+  if (config.modelNames.length) params.set('model-names', config.modelNames.join(','));
+  if (config.evalLanguages.length) params.set('eval-datasets-names', config.evalLanguages.join(','));
+  for (const [name, { key }] of Object.entries(NUMBER_KEYS)) {
+    if (config[key] !== REFERENCE_DEFAULTS[key]) params.set(name, String(config[key]));
+  }
+  if (config.backend !== REFERENCE_DEFAULTS.backend) params.set('backend', config.backend);
+  if (config.hubEndpoint !== REFERENCE_DEFAULTS.hubEndpoint) params.set('hub-endpoint', config.hubEndpoint);
+  if (config.revision !== REFERENCE_DEFAULTS.revision) params.set('revision', config.revision);
+  if (!config.shuffle) params.set('no-shuffle', '1');
+  if (usesDemoData(config)) params.set('data', 'demo');
+  return params;
+}

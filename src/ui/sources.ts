@@ -1,0 +1,41 @@
+// Where the page gets a run's model and data: Hub ids go through the Hub (or the endpoint given); names
+// starting with ./ or / are folders and files the app itself serves (the embedded offline demo).
+import type { RunConfig } from '../config/run-config.ts';
+import { hubFiles, resolveUrl, type ModelFiles } from '../hub/files.ts';
+import { urlFiles } from '../hub/url-files.ts';
+import type { DataSource, ModelSource, TrainJob } from '../train/job.ts';
+
+export const isAppPath = (name: string) => name.startsWith('./') || name.startsWith('/');
+
+/** Absolute, so the training worker (whose base URL is its script's) resolves it the same way. */
+export const appUrl = (path: string) => new URL(path, document.baseURI).href;
+
+export function modelSource(name: string, config: RunConfig): ModelSource {
+  return isAppPath(name)
+    ? { name, endpoint: config.hubEndpoint, repo: name, revision: config.revision, url: appUrl(name) }
+    : { name, endpoint: config.hubEndpoint, repo: name, revision: config.revision };
+}
+
+export function modelFiles(name: string, config: RunConfig): ModelFiles {
+  return isAppPath(name) ? urlFiles(appUrl(name), name) : hubFiles({ endpoint: config.hubEndpoint, repo: name, revision: config.revision });
+}
+
+/** The URL a model file is fetched from. */
+export function modelFileUrl(name: string, config: RunConfig, file: string): string {
+  return isAppPath(name) ? `${appUrl(name).replace(/\/+$/, '')}/${file}` : resolveUrl({ endpoint: config.hubEndpoint, repo: name, revision: config.revision }, file);
+}
+
+function dataSource(file: string | undefined, language: string, split: 'train' | 'validation'): DataSource {
+  if (!file) return { kind: 'xnli', language, split };
+  return { kind: 'url', url: isAppPath(file) ? appUrl(file) : file, name: file.split('/').slice(-3).join('/') };
+}
+
+export function trainJob(config: RunConfig, environment: Record<string, string>): TrainJob {
+  return {
+    config,
+    models: config.modelNames.map((name) => modelSource(name, config)),
+    train: dataSource(config.trainFile, 'en', 'train'),
+    eval: Object.fromEntries(config.evalLanguages.map((language) => [language, dataSource(config.evalFiles[language], language, 'validation')])),
+    environment,
+  };
+}

@@ -1,0 +1,171 @@
+// "While training": the phase (download, tokenising, training, evaluation) with its rate and time left,
+// the log, live charts of loss, learning rate and accuracy per language, and the Stop button.
+import type { JobProgress } from '../train/job.ts';
+import { metricHistory, type RunRecord } from '../train/run-record.ts';
+import { lineChart, type Series } from './charts.ts';
+import { el, setStatus } from './dom.ts';
+import { throttled } from './schedule.ts';
+import type { RunStore } from './run-store.ts';
+
+const PHASE_TITLES: Record<JobProgress['phase'], string> = {
+  load: 'Downloading the model',
+  data: 'Downloading data',
+  tokenize: 'Tokenising',
+  train: 'Training',
+  eval: 'Evaluating',
+};
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return 'unknown';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h} h ${m} min` : m > 0 ? `${m} min ${s % 60} s` : `${s} s`;
+}
+
+/** Rate of a counter over a sliding window of recent readings, for "per second" and "time left". */
+class RateMeter {
+  private readings: { at: number; done: number }[] = [];
+  private key = '';
+  /** A new counter (another phase or language) starts a new window. */
+  reset(key: string): boolean {
+    if (key === this.key) return false;
+    this.key = key;
+    this.readings = [];
+    return true;
+  }
+  add(done: number): number | null {
+    const at = performance.now();
+    this.readings.push({ at, done });
+    while (this.readings.length > 2 && at - this.readings[0]!.at > 15_000) this.readings.shift();
+    const first = this.readings[0]!;
+    const seconds = (at - first.at) / 1000;
+    return seconds > 0.2 && done > first.done ? (done - first.done) / seconds : null;
+  }
+}
+
+export interface TrainingPanel {
+  /** A job starts: clear the view, remember its runs' ids, enable Stop. */
+  begin(stop: () => void): void;
+  log(message: string): void;
+  progress(runName: string, progress: JobProgress): void;
+  /** The job ended (done, stopped or failed). */
+  end(outcome: { state: 'ready' | 'warning' | 'error'; message: string }): void;
+  /** Marks runs of the current job, whose curves the live charts show. */
+  trackRun(run: RunRecord): void;
+}
+
+export function mountTrainingPanel(panel: HTMLElement, store: RunStore): TrainingPanel {
+  const status = el('p', { id: 'training-status', role: 'status', 'data-state': 'ready' }, 'No run yet: choose a set-up and start training.');
+  const bar = el('progress', { id: 'training-progress', max: '1', value: '0', 'aria-labelledby': 'training-phase' });
+  const phase = el('p', { id: 'training-phase' }, 'Idle');
+  const stopButton = el('button', { type: 'button', id: 'stop-training', disabled: '' }, 'Stop');
+  const logList = el('ol', { id: 'training-log', 'aria-label': 'Training log' });
+  const lossChart = lineChart('chart-loss', 'Training loss', 'step', 'loss', { yMin: 0 });
+  const lrChart = lineChart('chart-lr', 'Learning rate', 'step', 'learning rate', { yMin: 0 });
+  const accuracyChart = lineChart('chart-accuracy', 'Accuracy per language', 'step', 'accuracy', { yMin: 0, yMax: 1 });
+  panel.append(
+    status,
+    el('div', { class: 'progress-row' }, bar, stopButton),
+    phase,
+    el('div', { class: 'charts' }, lossChart.figure, lrChart.figure, accuracyChart.figure),
+    el('details', {}, el('summary', {}, 'Log'), logList),
+  );
+
+  let stop: (() => void) | null = null;
+  let jobRuns: string[] = [];
+  const meter = new RateMeter();
+  stopButton.addEventListener('click', () => {
+    stop?.();
+    stopButton.disabled = true;
+    setStatus(status, 'working', 'Stopping after the current step; the checkpoint is kept…');
+  });
+
+  const jobRunRecords = () => jobRuns.map((id) => store.get(id)).filter((r): r is RunRecord => !!r);
+  const series = (key: string): Series[] => jobRunRecords().map((run) => ({ label: run.runName, points: metricHistory(run, key).map((p) => ({ x: p.step, y: p.value })) }));
+  const drawLoss = throttled(() => lossChart.set(series('loss')), 500);
+  const drawLr = throttled(() => lrChart.set(series('learning_rate')), 500);
+  const drawAccuracy = throttled(() => {
+    const runs = jobRunRecords();
+    const accuracy: Series[] = [];
+    for (const run of runs) {
+      const keys = [...new Set(run.metrics.map((p) => p.key).filter((k) => /^eval_.+_accuracy$/.test(k)))];
+      for (const key of keys) {
+        const language = key.slice(5, -9);
+        accuracy.push({ label: runs.length > 1 ? `${run.runName} ${language}` : language, points: metricHistory(run, key).map((p) => ({ x: p.step, y: p.value })) });
+      }
+    }
+    accuracyChart.set(accuracy);
+  }, 500);
+  const redraw = () => {
+    drawLoss();
+    drawLr();
+    drawAccuracy();
+  };
+  store.subscribe(redraw);
+
+  // Eval batches report many times a second: the text and bar are redrawn at most four times a second.
+  let latest: { runName: string; p: JobProgress } | null = null;
+  const showProgress = throttled(() => {
+    if (!latest) return;
+    const { runName, p } = latest;
+    const title = PHASE_TITLES[p.phase];
+    const done = p.phase === 'train' ? p.step : p.done;
+    const total = p.phase === 'train' ? p.totalSteps : p.total;
+    if (done === undefined || !total) {
+      bar.removeAttribute('value');
+      phase.textContent = `${runName}: ${'message' in p ? p.message : title}`;
+      return;
+    }
+    bar.max = total;
+    bar.value = done;
+    meter.reset(`${runName}/${p.phase}/${p.phase === 'eval' ? p.language : ''}/${total}`);
+    const rate = meter.add(done);
+    const unit = p.phase === 'train' ? 'steps' : 'pairs';
+    const parts = [`${runName} — ${title}${p.phase === 'eval' ? ` ${p.language}` : ''}: ${done} / ${total} ${unit}`];
+    if (p.phase === 'train') {
+      parts.push(`epoch ${p.epoch.toFixed(2)}`);
+      if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(4)}`);
+      if (p.tokensPerSecond !== undefined) parts.push(`${Math.round(p.tokensPerSecond).toLocaleString('en')} tokens/s`);
+    }
+    if (rate !== null) parts.push(`${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} ${unit}/s`, `about ${formatDuration((total - done) / rate)} left`);
+    phase.textContent = parts.join(' · ');
+  }, 250);
+
+  return {
+    begin(stopJob) {
+      stop = stopJob;
+      latest = null;
+      jobRuns = [];
+      logList.replaceChildren();
+      stopButton.disabled = false;
+      bar.value = 0;
+      phase.textContent = 'Starting the training worker…';
+      setStatus(status, 'working', 'Training…');
+      redraw();
+    },
+    log(message) {
+      logList.append(el('li', {}, message));
+      while (logList.children.length > 200) logList.firstElementChild!.remove();
+      phase.textContent = message;
+    },
+    progress(runName, p) {
+      latest = { runName, p };
+      showProgress();
+    },
+    end({ state, message }) {
+      stop = null;
+      latest = null;
+      stopButton.disabled = true;
+      bar.max = 1;
+      bar.value = state === 'error' ? 0 : 1;
+      setStatus(status, state, message);
+      phase.textContent = state === 'error' ? 'Failed' : 'Done';
+      redraw();
+    },
+    trackRun(run) {
+      if (!jobRuns.includes(run.runId)) jobRuns.push(run.runId);
+      redraw();
+    },
+  };
+}
