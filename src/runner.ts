@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, deviceLostMessage, type BackendInfo, type BackendName, type InitBackendOptions } from './backend/index.ts';
 import { hubFiles, type HubLocation } from './hub/files.ts';
 import { formatDownloadProgress } from './hub/download.ts';
+import { registerAppShellWorker } from './sw/register.ts';
 import { loadClassifierBundle, type ClassifierBundle, type ModelSummary } from './ui/load-model.ts';
 import { predictPairs, type Prediction, type SentencePair } from './predict.ts';
 import type { TrainJob } from './train/job.ts';
@@ -117,4 +118,6 @@ window.xnliRunner = {
   },
   trainPrepared: (request) => trainPrepared(request),
 };
+// ?offline: keep the app shell for offline use (the page's index registers it always; the runner on request).
+if (new URLSearchParams(location.search).has('offline')) void registerAppShellWorker();
 document.documentElement.dataset.runnerReady = 'true';

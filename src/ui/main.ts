@@ -14,6 +14,8 @@ import { memoryRunStore } from './run-store.ts';
 import { mountSetupPanel } from './setup-panel.ts';
 import { trainJob } from './sources.ts';
 import { mountTrainingPanel } from './training-panel.ts';
+import { mountCachePanel } from './cache-panel.ts';
+import { registerAppShellWorker } from '../sw/register.ts';
 
 const query = new URLSearchParams(location.search);
 const panel = (id: string) => document.querySelector<HTMLElement>(`#${id}`)!;
@@ -25,6 +27,8 @@ const plan = mountPlanPanel(panel('plan-panel'), { backend: () => backendInfo })
 const training = mountTrainingPanel(panel('training-panel'), store);
 mountResultsPanel(panel('results-panel'), store);
 mountRunHistory(panel('runs-panel'), store);
+mountCachePanel(document.querySelector<HTMLElement>('main') ?? document.body);
+void registerAppShellWorker();
 const backendReady = startBackend();
 const playground = mountPredictForm(panel('predict-panel'), {
   ready: backendReady,
