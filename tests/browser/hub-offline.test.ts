@@ -68,7 +68,7 @@ async function openRunner(page: Page, url: string): Promise<void> {
 async function trainOnce(page: Page, endpoint: string, lines: string[]): Promise<RunRecord> {
   const [run] = await page.evaluate(({ j, out }) => window.xnliRunner.train(j, 'wasm', out), { j: job(endpoint), out: `${outputs.url}/__output` });
   assert.ok(run, `no run; progress: ${lines.join(' | ')}`);
-  assert.equal(run.status, 'FINISHED', run.error);
+  assert.equal(run.status, 'FINISHED', run.error ?? '');
   return run;
 }
 
@@ -112,7 +112,7 @@ test('after one online run, a run with the server stopped succeeds from the cach
   offlineJob.eval = { en: { kind: 'xnli', language: 'en', split: 'train' } };
   lines.length = 0;
   const [offline] = await page.evaluate(({ j, out }) => window.xnliRunner.train(j, 'wasm', out), { j: offlineJob, out: `${outputs.url}/__output` });
-  assert.equal(offline!.status, 'FINISHED', offline!.error);
+  assert.equal(offline!.status, 'FINISHED', offline!.error ?? '');
   assert.ok(lines.length > 0 && lines.every((l) => / from cache$/.test(l)), lines.join('\n'));
   assert.equal(offline!.params.train_sample_sha256, online.params.train_sample_sha256, 'the same 32 examples');
   assert.deepEqual(errors.filter((e) => !/Failed to load resource|ERR_CONNECTION_REFUSED/.test(e)), []);
