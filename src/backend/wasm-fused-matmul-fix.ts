@@ -18,9 +18,9 @@ export function fixWasmFusedMatMul(): void {
   const fixedKernel: KernelFunc = ({ inputs, backend, attrs = {} }) => {
     const { a, b, bias, preluActivationWeights } = inputs as NamedTensorInfoMap;
     const activation = (attrs.activation as string | undefined) ?? 'linear';
-    if (!bias && activation === 'linear') return original.kernelFunc({ inputs, backend, attrs });
     const dispose = (t: TensorInfo) => (backend as unknown as { disposeData(id: object): void }).disposeData(t.dataId);
-    let out = original.kernelFunc({ inputs: { a: a!, b: b! }, backend, attrs: { ...attrs, activation: 'linear' } }) as TensorInfo;
+    // The product goes through BatchMatMul, which routeWasmMatMulToXnnpack sends to XNNPACK for every shape.
+    let out = kernel('BatchMatMul')({ inputs: { a: a!, b: b! }, backend, attrs: { transposeA: attrs.transposeA, transposeB: attrs.transposeB } }) as TensorInfo;
     if (bias) {
       const withBias = kernel('Add')({ inputs: { a: out, b: bias }, backend, attrs: {} }) as TensorInfo;
       dispose(out);

@@ -4,12 +4,14 @@ import plainWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.w
 import simdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import threadedSimdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { fixWasmFusedMatMul } from './wasm-fused-matmul-fix.ts';
+import { routeWasmMatMulToXnnpack } from './wasm-fast-matmul.ts';
 
 let pathsSet = false;
 
 /** Points tfjs's wasm backend at the binaries bundled with this app and fixes its kernels; must run before it initialises. */
 export function prepareWasmBackend(): void {
   if (pathsSet) return;
+  routeWasmMatMulToXnnpack();
   fixWasmFusedMatMul();
   setWasmPaths({
     'tfjs-backend-wasm.wasm': plainWasmUrl,
