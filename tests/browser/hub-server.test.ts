@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHubLikeServer, parseRange, type RunningServer } from '../../cli/hub-like-server.ts';
+import { createHash } from 'node:crypto';
+import { startHubLikeServer, parseRange, type Fault, type RunningServer } from '../../cli/hub-like-server.ts';
 
 let root: string;
 let server: RunningServer;
@@ -93,5 +94,54 @@ test('serves the app at / and never a file outside its folders', async () => {
     const response = await get(path);
     assert.equal(response.status, 404, path);
     assert.doesNotMatch(await response.text(), /not served/, path);
+  }
+});
+
+test('the model API answers like the Hub: commit sha, siblings with sizes and LFS SHA-256, and the file tree', async () => {
+  const info = (await (await get('/api/models/org/model/revision/main?blobs=true')).json()) as { id: string; sha: string; siblings: Record<string, unknown>[] };
+  assert.equal(info.id, 'org/model');
+  assert.match(info.sha, /^[0-9a-f]{40}$/);
+  const sha256 = createHash('sha256').update(BYTES).digest('hex');
+  assert.deepEqual(info.siblings.map(({ blobId: _blob, ...rest }) => rest), [{ rfilename: 'model.safetensors', size: 100, lfs: { sha256, size: 100, pointerSize: 128 } }]);
+  assert.equal(((await (await get('/api/models/org/model')).json()) as { sha: string }).sha, info.sha, '/api/models/<repo> is main');
+  const tree = (await (await get('/api/models/org/model/tree/main')).json()) as Record<string, unknown>[];
+  assert.deepEqual(tree.map(({ oid: _oid, ...rest }) => rest), [{ type: 'file', size: 100, path: 'model.safetensors', lfs: { oid: sha256, size: 100, pointerSize: 128 } }]);
+  const missing = await get('/api/models/org/missing');
+  assert.equal(missing.status, 404);
+  assert.equal(missing.headers.get('x-error-code'), 'RepoNotFound');
+  // The commit works as a revision in resolve URLs.
+  assert.equal((await get(`/org/model/resolve/${info.sha}/model.safetensors`)).status, 200);
+});
+
+test('storage redirects, parquet listings, gated repos and injected faults', async () => {
+  const faults: Fault[] = [];
+  await mkdir(join(root, 'hub', 'datasets', 'facebook', 'xnli', 'fr', 'test'), { recursive: true });
+  await writeFile(join(root, 'hub', 'datasets', 'facebook', 'xnli', 'fr', 'test', '0000.parquet'), BYTES);
+  const hub = await startHubLikeServer({ hubRoot: join(root, 'hub'), storageRedirect: true, gated: { solo: 'hf_ok' }, faults });
+  try {
+    const redirect = await fetch(`${hub.url}/org/model/resolve/main/model.safetensors`, { redirect: 'manual' });
+    assert.equal(redirect.status, 302);
+    assert.ok(redirect.headers.get('location')!.startsWith(`${hub.storageUrl}/__storage/`));
+    assert.equal(redirect.headers.get('x-linked-size'), '100');
+    assert.equal(redirect.headers.get('x-linked-etag'), `"${createHash('sha256').update(BYTES).digest('hex')}"`);
+    assert.match(redirect.headers.get('access-control-expose-headers') ?? '', /X-Linked-Etag/);
+    const listing = (await (await fetch(`${hub.url}/api/datasets/facebook/xnli/parquet/fr/test`)).json()) as string[];
+    assert.deepEqual(listing, [`${hub.url}/api/datasets/facebook/xnli/parquet/fr/test/0.parquet`]);
+    assert.deepEqual(new Uint8Array(await (await fetch(listing[0]!)).arrayBuffer()), BYTES);
+    assert.equal((await fetch(`${hub.url}/api/datasets/facebook/xnli/parquet/xx/test`)).status, 404);
+    const gated = await fetch(`${hub.url}/solo/resolve/main/config.json`);
+    assert.equal(gated.status, 401);
+    assert.equal(gated.headers.get('x-error-code'), 'GatedRepo');
+    assert.equal((await fetch(`${hub.url}/solo/resolve/main/config.json`, { headers: { Authorization: 'Bearer hf_ok' } })).status, 200);
+
+    faults.push({ match: 'config.json', kind: '404' }, { match: 'config.json', kind: '401' }, { match: 'config.json', kind: 'wrong-size' }, { match: 'config.json', kind: 'cut' });
+    const v1 = '/org/model/resolve/v1/config.json';
+    assert.equal((await fetch(hub.url + v1)).status, 404);
+    assert.equal((await fetch(hub.url + v1)).status, 401);
+    assert.equal((await (await fetch(hub.url + v1)).arrayBuffer()).byteLength, 5, 'three quarters of the 7 bytes');
+    await assert.rejects(fetch(hub.url + v1).then((r) => r.arrayBuffer()), 'cut halfway');
+    assert.deepEqual(await (await fetch(hub.url + v1)).json(), { v: 1 }, 'faults are used up');
+  } finally {
+    await hub.close();
   }
 });
