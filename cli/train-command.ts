@@ -58,7 +58,7 @@ export function demoArgs(): string[] {
     'fine-tune', '--model-names', join(demo, 'model'),
     '--train-file', join(demo, 'xnli', 'en', 'train.parquet'),
     ...['en', 'de', 'fr', 'es', 'ar', 'zh'].flatMap((lang) => ['--eval-file', `${lang}=${join(demo, 'xnli', lang, 'validation.parquet')}`]),
-    '--num-train-epochs', '3', '--learning-rate', '1e-3', '--eval-steps', '200', '--logging-steps', '50', '--save-steps', '1000',
+    '--num-train-epochs', '4', '--batch-size', '16', '--learning-rate', '3e-3', '--eval-steps', '250', '--logging-steps', '50', '--save-steps', '1000',
     '--output-dir', 'logs/demo',
   ];
 }
