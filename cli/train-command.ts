@@ -37,8 +37,8 @@ Ours:
   --max-steps N                   stop after N steps, overriding the epochs (default: -1, none)
   --max-length N                  truncate pairs to N tokens (default: the tokenizer's model_max_length)
   --backend NAME                  auto | webgpu | webgl | wasm | cpu (default: auto, the best available)
-  --train-file PATH               train on this XNLI-schema parquet or JSONL (premise, hypothesis, label)
-  --eval-file LANG=PATH           evaluate LANG on this file instead of XNLI's validation split (repeatable)
+  --train-file PATH               train on this XNLI parquet, JSONL (premise, hypothesis, label) or XNLI TSV
+  --eval-file LANG=PATH           evaluate LANG on this file instead of XNLI validation (repeatable; TSV: LANG rows)
   --no-shuffle                    file order, consecutive batches, no length grouping (exact comparisons)
   --hub-endpoint URL              Hub or mirror (default: $HF_ENDPOINT or https://huggingface.co)
   --mlflow-tracking-uri URI       http(s)://host:port logs live to an MLflow server; a folder or file:// URI is the
