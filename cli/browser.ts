@@ -1,4 +1,4 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { findChromium } from '../scripts/ensure-chromium.mjs';
 
 /** Flags for headless Chromium: WebGPU on (SwiftShader where there is no GPU), no network chatter. */
@@ -29,7 +29,7 @@ export interface RunnerPageOptions {
 }
 
 /** Opens `<appUrl>/runner.html` and waits until `window.xnliRunner` is installed. */
-export async function openRunnerPage(browser: Browser, appUrl: string, options: RunnerPageOptions = {}): Promise<Page> {
+export async function openRunnerPage(browser: Browser | BrowserContext, appUrl: string, options: RunnerPageOptions = {}): Promise<Page> {
   const page = await browser.newPage();
   if (options.onProgress) await page.exposeFunction('xnliReportProgress', options.onProgress);
   if (options.onConsoleError) {

@@ -1,13 +1,14 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { Browser } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { DEFAULT_HUB_ENDPOINT } from '../src/hub/files.ts';
 import { describeBackend, parseBackendName, type BackendName } from '../src/backend/types.ts';
 import type { Prediction } from '../src/predict.ts';
 import { parseArgs, requiredFlag, stringFlag } from './args.ts';
 import { ensureBuiltApp } from './app-build.ts';
 import { UsageError, oneLine } from './errors.ts';
-import { startHubLikeServer, type RunningServer } from './hub-like-server.ts';
+import type { RunningServer } from './hub-like-server.ts';
+import { launchCliBrowser, startAppServer } from './session.ts';
 import { resolveModelSource } from './model-source.ts';
 import { readPairsFile, type InputPair } from './pairs-file.ts';
 
@@ -90,12 +91,12 @@ export async function runPredict(argv: readonly string[]): Promise<void> {
   const dist = await ensureBuiltApp(log);
 
   let server: RunningServer | null = null;
-  let browser: Browser | null = null;
+  let browser: BrowserContext | null = null;
   try {
-    server = await startHubLikeServer({ staticRoot: dist, repoFolders: source.kind === 'folder' ? { [source.repo]: source.folder } : {} });
+    server = await startAppServer({ staticRoot: dist, repoFolders: source.kind === 'folder' ? { [source.repo]: source.folder } : {} }, (line) => process.stderr.write(`warning: ${line}\n`));
     // Loaded here so usage errors answer without loading Playwright.
-    const { launchChromium, openRunnerPage } = await import('./browser.ts');
-    browser = await launchChromium();
+    const { openRunnerPage } = await import('./browser.ts');
+    browser = await launchCliBrowser((line) => process.stderr.write(`warning: ${line}\n`));
     const page = await openRunnerPage(browser, server.url, {
       onProgress: log,
       onConsoleError: options.verbose ? log : undefined,

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { parseTrainArgs, TRAIN_FLAGS, UsageError as ConfigUsageError } from '../src/config/train-args.ts';
 import { validateRunConfig, XNLI_LANGUAGES, type RunConfig } from '../src/config/run-config.ts';
 import type { DataSource, ModelSource, TrainJob } from '../src/train/job.ts';
@@ -11,7 +11,8 @@ import type { JobProgress } from '../src/train/job.ts';
 import { describeBackend, type BackendInfo } from '../src/backend/types.ts';
 import { ensureBuiltApp, PROJECT_ROOT } from './app-build.ts';
 import { UsageError, oneLine } from './errors.ts';
-import { startHubLikeServer, type RunningServer } from './hub-like-server.ts';
+import type { RunningServer } from './hub-like-server.ts';
+import { launchCliBrowser, startAppServer } from './session.ts';
 import { resolveModelSource } from './model-source.ts';
 import { runSinks, type RunSink } from './run-sinks.ts';
 
@@ -196,7 +197,7 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
   const dist = await ensureBuiltApp(log);
 
   let server: RunningServer | null = null;
-  let browser: Browser | null = null;
+  let browser: BrowserContext | null = null;
   let interrupts = 0;
   let page: Page | null = null;
   const onInterrupt = () => {
@@ -207,9 +208,9 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
   };
   process.on('SIGINT', onInterrupt);
   try {
-    server = await startHubLikeServer({ staticRoot: dist, repoFolders: sources.repoFolders, files: sources.files, outputRoot: outputDir });
-    const { launchChromium, openRunnerPage } = await import('./browser.ts');
-    browser = await launchChromium();
+    server = await startAppServer({ staticRoot: dist, repoFolders: sources.repoFolders, files: sources.files, outputRoot: outputDir }, (line) => process.stderr.write(`warning: ${line}\n`));
+    const { openRunnerPage } = await import('./browser.ts');
+    browser = await launchCliBrowser((line) => process.stderr.write(`warning: ${line}\n`));
     let failure: string | null = null;
     const events: Promise<void>[] = [];
     page = await openRunnerPage(browser, server.url, { onProgress: log, onConsoleError: verbose ? log : undefined });
