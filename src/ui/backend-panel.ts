@@ -14,7 +14,7 @@ const BACKEND_TITLES: Record<BackendInfo['backend'], string> = {
 export function renderBackendPanel(panel: HTMLElement, info: BackendInfo): void {
   const status = panel.querySelector<HTMLElement>('#backend-status')!;
   setStatus(status, info.backend === 'webgpu' ? 'ready' : 'warning', `Running on ${BACKEND_TITLES[info.backend]}`);
-  panel.querySelector('#backend-details')?.remove();
+  panel.querySelector('#backend-more')?.remove();
 
   const details = el('dl', { id: 'backend-details' });
   details.append(el('dt', {}, 'Backend'), el('dd', { id: 'backend-name' }, info.backend));
@@ -40,7 +40,8 @@ export function renderBackendPanel(panel: HTMLElement, info: BackendInfo): void 
     const items = info.skipped.map((s) => el('li', { 'data-backend': s.backend }, `${s.backend}: ${s.reason}`));
     details.append(el('dt', {}, 'Passed over'), el('dd', {}, el('ul', { id: 'backend-skipped' }, ...items)));
   }
-  panel.append(details);
+  // Collapsed: the adapter's limits matter to few visitors and would push the set-up off a projector's screen.
+  panel.append(el('details', { id: 'backend-more' }, el('summary', {}, 'Backend, adapter and limits'), details));
   renderWebGpuNotice(panel, info);
 }
 

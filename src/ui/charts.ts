@@ -55,10 +55,15 @@ export function lineChart(id: string, title: string, xLabel: string, yLabel: str
     },
   });
   download.addEventListener('click', () => downloadUrl(chart.toBase64Image('image/png', 1), `${id}.png`));
+  // Curves only grow, so the same labels and point counts mean the same picture: skip the redraw.
+  let drawn = '';
   return {
     chart,
     figure,
     set(series) {
+      const signature = JSON.stringify([chart.options.plugins?.title?.text, series.map((s) => [s.label, s.points.length])]);
+      if (signature === drawn) return;
+      drawn = signature;
       chart.data.datasets = series.map((s, i): ChartDataset<'line', { x: number; y: number }[]> => ({
         label: s.label,
         data: s.points,

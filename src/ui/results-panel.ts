@@ -66,12 +66,14 @@ export function mountResultsPanel(panel: HTMLElement, store: RunStore): void {
   const empty = el('p', { id: 'results-empty' }, 'Results appear here after the first evaluation.');
   const csvButton = el('button', { type: 'button', id: 'download-csv', disabled: '' }, 'Download table as CSV');
   panel.append(empty, el('div', { class: 'table-scroll' }, table), csvButton);
-  let current = resultRows([]);
-  csvButton.addEventListener('click', () => downloadText(resultsCsv(current.rows, current.languages), 'xnli-results.csv', 'text/csv'));
+  // Read the store at the click, not the last render: a run may have just finished.
+  csvButton.addEventListener('click', () => {
+    const { rows, languages } = resultRows(store.all());
+    downloadText(resultsCsv(rows, languages), 'xnli-results.csv', 'text/csv');
+  });
 
   const render = throttled(() => {
-      current = resultRows(store.all());
-      const { rows, languages } = current;
+      const { rows, languages } = resultRows(store.all());
       empty.hidden = rows.length > 0;
       csvButton.disabled = rows.length === 0;
       table.replaceChildren();
