@@ -71,10 +71,12 @@ function session(job: TrainJob, options: BrowserTrainingOptions, held: Map<strin
   }, resume);
 
   const finished = handle.finished.catch(async (error: Error) => {
-    // The worker is gone: runs it left RUNNING end as failed with the reason, and stay resumable.
+    // The worker is gone: runs it left RUNNING end as failed with the reason, and stay resumable. A run the job
+    // already marked failed gets the fuller reason (e.g. the lost device behind a failed GPU read).
     for (const run of seen.values()) {
       const stored = await getStoredRun(run.runId);
-      if (stored?.record.status === 'RUNNING') {
+      const record = stored?.record;
+      if (record && (record.status === 'RUNNING' || (record.status === 'FAILED' && error.message.includes(record.error ?? '')))) {
         await updateStoredRun(run.runId, (s) => ({ ...s, record: { ...s.record, status: 'FAILED', error: error.message, endTime: Date.now() } }));
       }
     }

@@ -34,7 +34,7 @@ export function startTraining(job: TrainJob, backend: BackendName | null, listen
   let settle!: { resolve: (runs: RunRecord[]) => void; reject: (error: Error) => void };
   const finished = new Promise<RunRecord[]>((resolve, reject) => (settle = { resolve, reject }));
   let lostDevice: string | null = null;
-  const failure = (message: string) => new Error(lostDevice ? `the WebGPU device was lost (${lostDevice}); training stopped: ${message}` : message);
+  const failure = (message: string) => new Error(lostDevice && !message.startsWith('the WebGPU device was lost') ? `the WebGPU device was lost (${lostDevice}); training stopped: ${message}` : message);
   // Events are handled one at a time, in order, so a run is stored before its metrics and checkpoints.
   let queue = Promise.resolve();
   worker.onmessage = (event: MessageEvent<FromWorker>) => {

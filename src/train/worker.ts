@@ -58,14 +58,44 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
     }, () => stopRequested, resume);
     post({ type: 'done', runs: done });
   } catch (error) {
-    post({ type: 'error', message: (error as Error).message, runs });
+    // A destroyed device often surfaces first as a failed GPU read; name the cause when that is what happened.
+    const lost = await deviceLostReason(500);
+    const message = (error as Error).message;
+    post({ type: 'error', message: lost ? `the WebGPU device was lost (${lost}); training stopped: ${message}` : message, runs });
   }
 }
 
+/** The WebGPU device of the current tfjs backend, if it is webgpu. */
+function currentDevice(): GPUDevice | undefined {
+  try {
+    return (tf.backend() as unknown as { device?: GPUDevice }).device;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Set when this worker destroyed its own device (loseDevice): Chromium does not always settle device.lost then. */
+let destroyedOnRequest: string | null = null;
+
+function deviceLostReason(waitMs: number): Promise<string | null> {
+  if (destroyedOnRequest) return Promise.resolve(destroyedOnRequest);
+  const device = currentDevice();
+  if (!device) return Promise.resolve(null);
+  return Promise.race([
+    device.lost.then((info) => `${info.reason}${info.message ? `: ${info.message}` : ''}`),
+    new Promise<null>((resolve) => setTimeout(() => resolve(null), waitMs)),
+  ]);
+}
+
 function loseDevice(): void {
-  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  const device = currentDevice();
   if (!device) post({ type: 'log', message: `no WebGPU device to lose: the backend is ${tf.getBackend()}` });
-  else device.destroy();
+  else {
+    device.destroy();
+    destroyedOnRequest = 'destroyed: GPUDevice.destroy() was called to simulate a lost device';
+    stopRequested = true;
+    post({ type: 'device-lost', message: destroyedOnRequest });
+  }
 }
 
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
