@@ -1,6 +1,6 @@
 // Entry of index.html: mounts one module per panel and wires them to the training worker.
 import { initBackend, onDeviceLost, parseBackendName, type BackendInfo, type BackendName } from '../backend/index.ts';
-import type { RunConfig } from '../config/run-config.ts';
+import { REFERENCE_DEFAULTS, type RunConfig } from '../config/run-config.ts';
 import { configFromQuery, configToQuery } from '../config/url-query.ts';
 import { memoryFiles } from '../hub/url-files.ts';
 import { startTraining } from '../train/worker-client.ts';
@@ -58,9 +58,12 @@ const setup = mountSetupPanel(panel('setup-panel'), {
   },
 });
 
-// A shared link fills the form; its bad values are listed (the form keeps the preset's value for those).
-const landing = PRESETS.find((p) => p.id === 'quick-demo')!.config;
-const fromLink = configFromQuery(query, query.has('model-names') || query.has('data') ? { ...landing, modelNames: [], evalLanguages: [] } : landing);
+// A bare visit (or one that only picks e.g. the backend) lands on the offline demo: it trains anywhere, with no
+// download. A shared set-up (the app's links always name the technique) is read on the reference's defaults, as
+// configToQuery leaves those out. Bad values are listed, never silently replaced.
+const landing = PRESETS.find((p) => p.id === 'offline-demo')!.config;
+const describesSetup = ['technique', 'model-names', 'data'].some((k) => query.has(k));
+const fromLink = configFromQuery(query, describesSetup ? { ...REFERENCE_DEFAULTS, evalFiles: {}, modelNames: [], evalLanguages: [] } : landing);
 setup.write(fromLink.config);
 setup.showErrors('This link has settings that cannot be used; fix them in the form or the link:', fromLink.errors);
 if (fromLink.keys.length) void plan.update(fromLink.config);

@@ -37,7 +37,7 @@ async function openApp(query = '', options: { hideWebGPU?: boolean; width?: numb
   if (options.hideWebGPU) await context.addInitScript({ content: "Object.defineProperty(navigator, 'gpu', { get: () => undefined, configurable: true });" });
   const page = await context.newPage();
   const errors = collectPageErrors(page);
-  // The landing preset names Hub models; the Hub is unreachable here, so its size checks fail to resolve.
+  // Links naming Hub models make the plan check their sizes; the Hub is unreachable here.
   const pageErrors = () => errors.filter((e) => !/ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED/.test(e));
   await page.goto(`${server.url}/${query}`);
   await page.waitForFunction(() => document.querySelector('#backend-status')?.getAttribute('data-state') !== 'starting', null, { timeout: 60_000 });
@@ -189,6 +189,15 @@ test('a shared link fills the form, and the form writes its set-up back into the
     assert.equal(query.get('seed'), '9');
     assert.equal(query.get('technique'), 'feature-extraction');
     assert.equal(query.get('data'), 'demo');
+    // A value equal to the reference's default leaves the link, and the reloaded link still means it.
+    await page.getByLabel('Batch size').fill('8');
+    await page.getByLabel('Batch size').press('Tab');
+    assert.equal(new URL(page.url()).searchParams.has('batch-size'), false);
+    await page.reload();
+    await page.getByLabel('Seed').waitFor();
+    assert.equal(await page.getByLabel('Batch size').inputValue(), '8');
+    assert.equal(await page.getByLabel('Seed').inputValue(), '9');
+    assert.equal(await page.getByLabel('fr French').isChecked(), true);
     assert.deepEqual(errors.list(), []);
   } finally {
     await close();
@@ -202,7 +211,7 @@ test('a link with invalid values lists each one instead of replacing it silently
     await alert.waitFor();
     const items = await alert.locator('li').allTextContents();
     assert.ok(items.some((e) => /^technique=transfer: must be fine-tune or feature-extraction/.test(e)), items.join('\n'));
-    assert.ok(items.some((e) => /^batch-size=abc: not an integer; the form keeps 16/.test(e)), items.join('\n'));
+    assert.ok(items.some((e) => /^batch-size=abc: not an integer; the form keeps 8/.test(e)), items.join('\n'));
     assert.ok(items.some((e) => /XNLI has no language "xx"/.test(e)), items.join('\n'));
     assert.ok(items.some((e) => /learning rate must be in \(0, 1\), got 5/.test(e)), items.join('\n'));
     assert.ok(items.some((e) => /^colour=blue: unknown setting/.test(e)), items.join('\n'));
