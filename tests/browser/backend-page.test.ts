@@ -119,7 +119,7 @@ test('the predict form loads a model from the Hub-like server and shows one prob
     await page.fill('#predict-model', 'fixtures/absent');
     await page.click('#predict-form button[type=submit]');
     await page.waitForFunction(() => document.querySelector('#predict-status')?.getAttribute('data-state') === 'error', null, { timeout: 30_000 });
-    assert.match((await page.textContent('#predict-status')) ?? '', /config\.json not found in fixtures\/absent@main/);
+    assert.match((await page.textContent('#predict-status')) ?? '', /fixtures\/absent does not exist on http:\/\/127\.0\.0\.1:\d+/);
     assert.ok(errors.every((e) => /404/.test(e)), errors.join(' | '));
   } finally {
     await close();
