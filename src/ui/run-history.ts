@@ -1,14 +1,25 @@
 // Every run the page knows: status, model, technique, final accuracies, duration; select several to
-// overlay their curves; export a run as MLflow run JSON, import one back, delete.
+// overlay their curves; export runs as MLflow run JSON or an `mlruns` zip, import either back, delete.
 import { importRunJson, runJson } from '../tracking/run-json.ts';
+import { importMlrunsZip, mlrunsZip } from '../tracking/mlruns-zip.ts';
 import { latestMetrics, metricHistory, type RunRecord } from '../train/run-record.ts';
-import { downloadText, lineChart } from './charts.ts';
+import { downloadText, downloadUrl, lineChart } from './charts.ts';
 import { throttled } from './schedule.ts';
 import { el, setStatus } from './dom.ts';
 import type { RunStore } from './run-store.ts';
 import { formatDuration } from './training-panel.ts';
 
-const EXPORT_ROOT = 'file:///mlruns';
+const EXPORT_FOLDER_KEY = 'xnli.exportFolder';
+
+/**
+ * MLflow stores absolute artifact URIs, so an export is written for the folder the user will unzip it in:
+ * `<folder>/mlruns`, as a file:// URI.
+ */
+export function exportRootUri(folder: string): string {
+  const path = folder.trim().replace(/\\/g, '/').replace(/\/+$/, '') || '/tmp';
+  const absolute = /^[A-Za-z]:\//.test(path) ? `/${path}` : path.startsWith('/') ? path : `/${path}`;
+  return `file://${encodeURI(absolute)}/mlruns`;
+}
 
 function accuracySummary(run: RunRecord): string {
   const parts = Object.entries(latestMetrics(run))
@@ -28,14 +39,31 @@ export function mountRunHistory(panel: HTMLElement, store: RunStore): void {
   const empty = el('p', {}, 'No runs yet.');
   const curve = el('select', { id: 'overlay-metric' });
   const overlay = lineChart('chart-overlay', 'Selected runs', 'step', 'value');
-  const importInput = el('input', { id: 'import-run', type: 'file', accept: '.json,application/json' });
+  const importInput = el('input', { id: 'import-run', type: 'file', accept: '.json,application/json,.zip,application/zip' });
+  const folderInput = el('input', { id: 'export-folder', type: 'text', value: localStorage.getItem(EXPORT_FOLDER_KEY) ?? '/tmp' });
+  folderInput.addEventListener('change', () => localStorage.setItem(EXPORT_FOLDER_KEY, folderInput.value));
+  const rootUri = () => exportRootUri(folderInput.value);
+  const exportSelected = el('button', { type: 'button', id: 'export-selected-mlruns' }, 'Export selected runs (MLflow zip)');
+  const exportAll = el('button', { type: 'button', id: 'export-all-mlruns' }, 'Export all runs (MLflow zip)');
+  const downloadZip = (runs: RunRecord[], name: string) => {
+    if (runs.length === 0) return setStatus(importStatus, 'error', 'Select at least one run (its overlay box) to export.');
+    const { zip, tree } = mlrunsZip(runs, { rootUri: rootUri() });
+    const url = URL.createObjectURL(new Blob([zip as BlobPart], { type: 'application/zip' }));
+    downloadUrl(url, name);
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    setStatus(importStatus, 'ready', `Exported ${runs.length} run(s) for ${rootUri()}${tree.warnings.length ? `; ${tree.warnings.join('; ')}` : ''}.`);
+  };
+  exportSelected.addEventListener('click', () => downloadZip(store.all().filter((r) => selected.has(r.runId)), 'mlruns-selected.zip'));
+  exportAll.addEventListener('click', () => downloadZip(store.all().filter((r) => r.status !== 'RUNNING'), 'mlruns.zip'));
   const importStatus = el('p', { id: 'import-status', role: 'status', 'data-state': 'ready' });
   panel.append(
     empty,
     el('div', { class: 'table-scroll' }, table),
     el('div', { class: 'field inline' }, el('label', { for: 'overlay-metric' }, 'Curve to overlay'), curve),
     overlay.figure,
-    el('div', { class: 'field inline' }, el('label', { for: 'import-run' }, 'Import a run (MLflow run JSON)'), importInput),
+    el('div', { class: 'field inline' }, el('label', { for: 'export-folder' }, 'Folder you will unzip MLflow exports in'), folderInput),
+    el('div', { class: 'field inline' }, exportSelected, ' ', exportAll),
+    el('div', { class: 'field inline' }, el('label', { for: 'import-run' }, 'Import runs (MLflow run JSON or mlruns zip)'), importInput),
     importStatus,
   );
   const selected = new Set<string>();
@@ -43,11 +71,11 @@ export function mountRunHistory(panel: HTMLElement, store: RunStore): void {
   importInput.addEventListener('change', () => {
     const file = importInput.files?.[0];
     if (!file) return;
-    void file.text().then((text) => {
+    void file.arrayBuffer().then((bytes) => {
       try {
-        const run = importRunJson(text);
-        store.put(run);
-        setStatus(importStatus, 'ready', `Imported ${run.runName}.`);
+        const runs = file.name.toLowerCase().endsWith('.zip') ? importMlrunsZip(new Uint8Array(bytes)) : [importRunJson(new TextDecoder().decode(bytes))];
+        for (const run of runs) store.put(run);
+        setStatus(importStatus, 'ready', `Imported ${runs.map((r) => r.runName).join(', ')}.`);
       } catch (error) {
         setStatus(importStatus, 'error', `${file.name}: ${(error as Error).message}`);
       }
@@ -84,7 +112,7 @@ export function mountRunHistory(panel: HTMLElement, store: RunStore): void {
             });
             const exportButton = el('button', { type: 'button' }, 'Export');
             exportButton.setAttribute('aria-label', `Export ${run.runName}`);
-            exportButton.addEventListener('click', () => downloadText(JSON.stringify(runJson(run, { rootUri: EXPORT_ROOT }), null, 2), `${run.runName}-${run.runId.slice(0, 8)}.json`, 'application/json'));
+            exportButton.addEventListener('click', () => downloadText(JSON.stringify(runJson(run, { rootUri: rootUri() }), null, 2), `${run.runName}-${run.runId.slice(0, 8)}.json`, 'application/json'));
             const deleteButton = el('button', { type: 'button' }, 'Delete');
             deleteButton.setAttribute('aria-label', `Delete ${run.runName}`);
             deleteButton.disabled = run.status === 'RUNNING';
