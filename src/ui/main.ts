@@ -15,6 +15,7 @@ import { mountSetupPanel } from './setup-panel.ts';
 import { trainJob } from './sources.ts';
 import { mountTrainingPanel } from './training-panel.ts';
 import { mountCachePanel } from './cache-panel.ts';
+import { mountRunsPanel } from './runs-panel.ts';
 import { registerAppShellWorker } from '../sw/register.ts';
 
 const query = new URLSearchParams(location.search);
@@ -28,6 +29,7 @@ const training = mountTrainingPanel(panel('training-panel'), store);
 mountResultsPanel(panel('results-panel'), store);
 mountRunHistory(panel('runs-panel'), store);
 mountCachePanel(document.querySelector<HTMLElement>('main') ?? document.body);
+mountRunsPanel(document.querySelector<HTMLElement>('main') ?? document.body);
 void registerAppShellWorker();
 const backendReady = startBackend();
 const playground = mountPredictForm(panel('predict-panel'), {

@@ -160,3 +160,16 @@ test('deleting a run removes its record, history and checkpoint files', async ()
   await assert.rejects(page.evaluate((id) => window.xnliRunner.store.resume(id), uninterruptedId), /no run .* in this browser's storage/);
   await page.close();
 });
+
+test('the page\'s Saved runs panel lists a stored run with its state, checkpoints and actions', async () => {
+  assert.ok(resumedId, 'needs the first test');
+  const page = await context.newPage();
+  await page.goto(`${server.url}/index.html?backend=cpu`);
+  const row = page.locator(`#stored-runs-table tr[data-run-id="${resumedId}"]`);
+  await row.waitFor({ timeout: 30_000 });
+  assert.equal(await row.getAttribute('data-state'), 'finished');
+  assert.match(await row.innerText(), /15 \(.*MiB\), 18 \(.*MiB\) of 18 steps/);
+  assert.deepEqual(await row.locator('button').allInnerTexts(), ['Export zip', 'Export to folder', 'Delete']);
+  assert.match(await page.locator('#stored-runs-storage').innerText(), /Browser storage: .* used of /);
+  await page.close();
+});
