@@ -1,11 +1,130 @@
-// `npm run bench`: each benchmark in turn, one line of results per benchmark.
+// `npm run bench`: every figure of the performance issue, in one run on one machine.
+//   --quick                    fewer steps (noisier)
+//   --mini-everywhere          also train the mini model on webgpu, webgl and cpu (very slow in software)
+//   --original-wasm-matmul     measure tfjs-wasm's own BatchMatMul instead of the XNNPACK routing
+//   --save-baseline FILE       write the figures to FILE (e.g. bench/baseline.json)
+//   --baseline FILE            compare with FILE (default bench/baseline.json when it exists), ratio per figure
+//   --skip-browser | --skip-torch | --skip-data   leave a part out
+import { spawnSync } from 'node:child_process';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { BENCH_MODELS, trainingFlopsPerStep } from './models.ts';
+import { runBrowserTraining, runTorchReference, type TrainPlan } from './train.bench.ts';
+import { paddingBench, percentile, tokenizeBench, xnliLikeLengths } from './data.bench.ts';
+import { memoryTable } from './memory.bench.ts';
+import { compareLines, loadBaseline, saveBaseline } from './baseline.ts';
 import { runParquetBench } from './xnli-parquet.bench.ts';
 
-const benches: Record<string, () => Promise<Record<string, number>>> = {
-  'xnli-parquet (392,702 rows, draw 15,000)': () => runParquetBench(),
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const value = (name: string) => {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  if (!v || v.startsWith('--')) {
+    console.error(`${name} needs a file name, e.g. ${name} bench/baseline.json`);
+    process.exit(2);
+  }
+  return v;
 };
+const known = ['--quick', '--mini-everywhere', '--original-wasm-matmul', '--save-baseline', '--baseline', '--skip-browser', '--skip-torch', '--skip-data'];
+const unknown = args.filter((a, i) => a.startsWith('--') && !known.includes(a) && !(i > 0 && ['--save-baseline', '--baseline'].includes(args[i - 1])));
+if (unknown.length > 0) {
+  console.error(`unknown option ${unknown[0]}: use ${known.join(', ')}`);
+  process.exit(2);
+}
 
-for (const [name, run] of Object.entries(benches)) {
-  const result = await run();
-  console.log(`${name}: ${Object.entries(result).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+const quick = flag('--quick');
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, no GPU (WebGPU via SwiftShader)`;
+const figures: Record<string, number> = {};
+const log = (line = '') => console.log(line);
+
+log(`machine: ${machine}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine slows every figure; compare runs at similar load)`);
+log(`FLOPs per training step (README "Performance"): ${BENCH_MODELS.map((m) => `${m.name} ${(trainingFlopsPerStep(m) / 1e9).toFixed(3)} GFLOP`).join(', ')}`);
+
+const plans: TrainPlan[] = [];
+for (const backend of ['wasm', 'webgpu', 'webgl', 'cpu']) {
+  for (const model of BENCH_MODELS) {
+    const mini = model.name === 'mini';
+    if (mini && backend !== 'wasm' && !flag('--mini-everywhere')) continue;
+    plans.push({ backend, model, warmup: mini ? 1 : 2, steps: mini ? (quick ? 2 : 5) : quick ? 5 : 15 });
+  }
+}
+
+if (!flag('--skip-torch')) {
+  log('\n== PyTorch reference (bench/torch_reference.py)');
+  const torch = runTorchReference(plans);
+  if (torch.skipped) log(`  ${torch.skipped}`);
+  else log(`  ${torch.info}`);
+  for (const f of torch.figures) {
+    figures[`torch.${f.model}.steps_per_s`] = f.stepsPerSecond;
+    log(`  ${f.model}: ${f.stepsPerSecond.toFixed(3)} steps/s, ${f.gflops.toFixed(2)} GFLOP/s`);
+  }
+}
+
+if (!flag('--skip-browser')) {
+  log(`\n== browser training (headless Chromium, the app's trainer, batch 8, length 64, fine-tune)${flag('--original-wasm-matmul') ? ' with the ORIGINAL wasm matMul' : ''}`);
+  const { figures: trained, isolated, chromium } = await runBrowserTraining(plans, { originalWasmMatMul: flag('--original-wasm-matmul'), log });
+  log(`  chromium ${chromium}, cross-origin isolated: ${isolated}`);
+  log('\n| backend | model | steps/s | tokens/s | GFLOP/s | vs PyTorch |');
+  log('| --- | --- | --- | --- | --- | --- |');
+  for (const f of trained) {
+    const torch = figures[`torch.${f.model}.steps_per_s`];
+    const ratio = torch ? f.stepsPerSecond / torch : undefined;
+    figures[`${f.backend}.${f.model}.steps_per_s`] = f.stepsPerSecond;
+    log(`| ${f.backend === 'wasm' ? `wasm (${f.detail})` : f.detail} | ${f.model} | ${f.stepsPerSecond.toFixed(3)} | ${f.tokensPerSecond.toFixed(0)} | ${f.gflops.toFixed(2)} | ${ratio === undefined ? 'n/a' : `${ratio.toFixed(3)}x`} |`);
+  }
+  for (const model of BENCH_MODELS) {
+    const torch = figures[`torch.${model.name}.steps_per_s`];
+    if (torch) log(`| PyTorch | ${model.name} | ${torch.toFixed(3)} | ${(torch * model.batch * model.seq).toFixed(0)} | ${((torch * trainingFlopsPerStep(model)) / 1e9).toFixed(2)} | 1x |`);
+  }
+  const gpu = trained.filter((f) => f.webgpu);
+  if (gpu.length > 0) {
+    log('\n== WebGPU counts (carry over to real GPUs)');
+    for (const f of gpu) {
+      const w = f.webgpu!;
+      log(`  ${f.model}: ${w.dispatchesPerStep.toFixed(0)} dispatches/step, ${(w.uploadedBytesPerStep / 1024).toFixed(1)} KiB tensor uploads/step, ${(w.uniformBytesPerStep / 1024).toFixed(1)} KiB uniforms/step, ${w.readbacksPerStep.toFixed(2)} readbacks/step (the run's one loss read at the end), pipelines compiled: ${w.pipelinesCompiledInRun} in the run, ${w.pipelinesCompiledWhileTimed} after warm-up`);
+    }
+  }
+}
+
+if (!flag('--skip-data')) {
+  log('\n== data pipeline');
+  const parquet = await runParquetBench();
+  log(`  parquet (392,702-row XNLI-schema file, bench/xnli-parquet.bench.ts): ${Object.entries(parquet).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  if (parquet.read_ms) figures['parquet.rows_per_s'] = (1000 * parquet.rows) / parquet.read_ms;
+  const tokenize = await tokenizeBench();
+  figures['tokenize.pairs_per_s'] = tokenize.pairsPerSecond;
+  log(`  tokenising (PairTokenizer, demo WordPiece, ${tokenize.pairs} demo pairs): ${tokenize.pairsPerSecond.toFixed(0)} pairs/s`);
+  const lengths = xnliLikeLengths();
+  const padding = paddingBench(lengths);
+  log(`  padding efficiency, XNLI-like lengths (median ${percentile(lengths, 50)}, p95 ${percentile(lengths, 95)}): pad to 512 ${(padding.pad_to_512 * 100).toFixed(1)}%, per batch ${(padding.pad_per_batch * 100).toFixed(1)}%, length-grouped ${(padding.length_grouped * 100).toFixed(1)}%`);
+  log('  feature-extraction cache: not built yet (no figure)');
+  const sample = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./sample.bench.ts', import.meta.url))], { encoding: 'utf8' });
+  for (const line of `${sample.stdout}${sample.stderr}`.trim().split('\n')) log(`  sample draw: ${line}`);
+
+  const p95 = percentile(lengths, 95);
+  log(`\n== memory per run (batch 8, length ${p95} = p95 of the XNLI-like lengths; src/model/memory-estimate.ts)`);
+  log('| model | technique | weights | gradients | AdamW | activations | total | 4 GB | 8 GB |');
+  log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const gib = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GiB`;
+  for (const row of memoryTable(8, p95)) {
+    const e = row.estimate;
+    log(`| ${row.model} | ${row.technique} | ${gib(e.weightsBytes)} | ${gib(e.gradientBytes)} | ${gib(e.optimizerBytes)} | ${gib(e.activationBytes)} | ${gib(e.totalBytes)} | ${row.fits4 ? 'yes' : 'no'} | ${row.fits8 ? 'yes' : 'no'} |`);
+  }
+}
+
+const baselinePath = value('--baseline') ?? 'bench/baseline.json';
+const baseline = loadBaseline(baselinePath);
+if (baseline) {
+  log(`\n== against ${baselinePath} (${baseline.machine}, ${baseline.date}): now / then`);
+  for (const line of compareLines(baseline, figures)) log(line);
+} else if (value('--baseline')) {
+  console.error(`baseline ${baselinePath} not found: save one first with npm run bench -- --save-baseline ${baselinePath}`);
+  process.exitCode = 1;
+}
+const savePath = value('--save-baseline');
+if (savePath) {
+  saveBaseline(savePath, machine, figures);
+  log(`\nfigures saved to ${savePath}`);
 }

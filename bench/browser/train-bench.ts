@@ -1,0 +1,82 @@
+/**
+ * The bench page: trains a randomly initialised BERT of a given shape with the app's own trainer (`train`) on
+ * one backend, and reports wall time per step. On WebGPU it also counts what carries over to real GPUs.
+ * Driven by bench/run.ts through `window.xnliBench`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { describeBackend, initBackend, type BackendName } from '../../src/backend/index.ts';
+import { sequenceClassifierFromBuffers } from '../../src/model/classifier.ts';
+import { parseEncoderConfig } from '../../src/model/config.ts';
+import { SeededRandom } from '../../src/model/prng.ts';
+import { writeSafetensors, type SafetensorsEntry } from '../../src/model/safetensors.ts';
+import { parameterSpecs } from '../../src/model/weights.ts';
+import { train, TRAIN_DEFAULTS, type LabelledPair, type Technique } from '../../src/train/trainer.ts';
+import { bertConfigJson, type BenchModel } from '../models.ts';
+import { countWebGPUWork, type WebGPUCounters } from './webgpu-counters.ts';
+
+export interface TrainBenchResult {
+  backend: string;
+  detail: string;
+  steps: number;
+  seconds: number;
+  stepsPerSecond: number;
+  /** WebGPU only: per training step, and pipelines compiled in the whole run. */
+  webgpu?: WebGPUCounters;
+}
+
+const counters = countWebGPUWork();
+
+function randomCheckpoint(model: BenchModel): Uint8Array {
+  const config = parseEncoderConfig(bertConfigJson(model));
+  const random = new SeededRandom('bench');
+  const entries: Record<string, SafetensorsEntry> = {};
+  for (const spec of parameterSpecs(config)) {
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    const isNorm = spec.hfName.includes('LayerNorm');
+    entries[spec.hfName] = { shape: spec.shape, data: isNorm && spec.hfName.endsWith('weight') ? new Float32Array(count).fill(1) : random.normalArray(count, 0, 0.02) };
+  }
+  return writeSafetensors(entries);
+}
+
+/** Pairs of exactly `seq` tokens, so every batch is [batch, seq] as in the PyTorch reference. */
+function syntheticPairs(model: BenchModel, count: number): LabelledPair[] {
+  const random = new SeededRandom('bench-data');
+  return Array.from({ length: count }, (_, i) => {
+    const inputIds = Array.from({ length: model.seq }, () => 1 + Math.floor(random.uniform() * (model.vocab - 1)));
+    const tokenTypeIds = inputIds.map((_, t) => (t < model.seq / 2 ? 0 : 1));
+    return { pair: { inputIds, tokenTypeIds }, label: i % 3 };
+  });
+}
+
+async function run(backend: BackendName, model: BenchModel, steps: number, warmup: number, technique: Technique = 'fine-tune'): Promise<TrainBenchResult> {
+  const info = await initBackend(backend, { fallback: false });
+  const bytes = randomCheckpoint(model);
+  const classifier = sequenceClassifierFromBuffers(bertConfigJson(model), bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  try {
+    const examples = syntheticPairs(model, model.batch * (steps + warmup));
+    const options = (maxSteps: number) => ({ ...TRAIN_DEFAULTS, technique, batchSize: model.batch, maxSteps, loggingSteps: maxSteps, evalSteps: 0, saveSteps: 0 });
+    await train(classifier, examples, {}, options(warmup), {}, 0, 512);
+    counters.reset();
+    const started = performance.now();
+    await train(classifier, examples, {}, options(steps), {}, 0, 512);
+    const seconds = (performance.now() - started) / 1000;
+    const detail = info.wasm ? `simd ${info.wasm.simd}, threads ${info.wasm.multithread ? wasmThreads() : 1}` : describeBackend(info);
+    return { backend, detail, steps, seconds, stepsPerSecond: steps / seconds, webgpu: backend === 'webgpu' ? counters.read(steps) : undefined };
+  } finally {
+    classifier.dispose();
+  }
+}
+
+function wasmThreads(): number {
+  const backend = tf.backend() as unknown as { wasm?: { _getThreadsCount?: () => number } };
+  return backend.wasm?._getThreadsCount?.() ?? 1;
+}
+
+declare global {
+  interface Window {
+    xnliBench: { run: typeof run; crossOriginIsolated: boolean };
+  }
+}
+
+window.xnliBench = { run, crossOriginIsolated: globalThis.crossOriginIsolated === true };
+document.documentElement.dataset.benchReady = 'true';

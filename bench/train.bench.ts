@@ -1,0 +1,95 @@
+/**
+ * Training throughput in headless Chromium on each backend, for the bench models, beside the PyTorch reference of
+ * the same model, batch and length (bench/torch_reference.py with Debian's python3-torch).
+ */
+import { build } from 'vite';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { launchChromium } from '../cli/browser.ts';
+import { serveStatic } from './serve-static.ts';
+import { trainingFlopsPerStep, type BenchModel } from './models.ts';
+import type { TrainBenchResult } from './browser/train-bench.ts';
+
+export interface TrainPlan { backend: string; model: BenchModel; warmup: number; steps: number }
+
+export interface TrainFigure extends TrainBenchResult { model: string; tokensPerSecond: number; gflops: number; vsTorch?: number }
+
+const PAGE_OUT = '/tmp/xnli-bench-page';
+
+export async function runBrowserTraining(plans: TrainPlan[], options: { originalWasmMatMul: boolean; isolated?: boolean; log: (line: string) => void }): Promise<{ figures: TrainFigure[]; isolated: boolean; chromium: string }> {
+  await build({
+    configFile: false, root: fileURLToPath(new URL('./browser', import.meta.url)), logLevel: 'warn',
+    build: { outDir: PAGE_OUT, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 5000 },
+  });
+  // Not cross-origin isolated: with isolation tfjs picks its threaded wasm build, whose renderer crashed here
+  // (Chromium 156), and its XNNPACK products run without a thread pool anyway, so threads would not speed them up.
+  const server = await serveStatic(PAGE_OUT, options.isolated ?? false);
+  const browser = await launchChromium();
+  const figures: TrainFigure[] = [];
+  let isolated = false;
+  try {
+    for (const plan of plans) {
+      // A fresh page per run: backends and their memory do not carry over between measurements.
+      const page = await browser.newPage();
+      page.on('console', (message) => {
+        if (message.type() === 'error') options.log(`  [page error] ${message.text()}`);
+      });
+      if (options.originalWasmMatMul) await page.addInitScript('globalThis.xnliOriginalWasmMatMul = true;');
+      await page.goto(`${server.url}/index.html`);
+      await page.waitForFunction(() => document.documentElement.dataset.benchReady === 'true', null, { timeout: 60_000 });
+      isolated = await page.evaluate(() => window.xnliBench.crossOriginIsolated);
+      try {
+        const result = await page.evaluate(({ backend, model, steps, warmup }) => window.xnliBench.run(backend as never, model, steps, warmup), { backend: plan.backend, model: plan.model, steps: plan.steps, warmup: plan.warmup });
+        const figure = withRates(plan.model, result);
+        figures.push(figure);
+        options.log(`  ${plan.backend} ${plan.model.name}: ${figure.stepsPerSecond.toFixed(3)} steps/s (${plan.steps} steps after ${plan.warmup} warm-up)`);
+      } catch (error) {
+        options.log(`  ${plan.backend} ${plan.model.name}: not measured (${(error as Error).message.split('\n')[0]})`);
+      } finally {
+        await page.close();
+      }
+    }
+    return { figures, isolated, chromium: browser.version() };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+function withRates(model: BenchModel, result: TrainBenchResult): TrainFigure {
+  return {
+    ...result, model: model.name,
+    tokensPerSecond: result.stepsPerSecond * model.batch * model.seq,
+    gflops: (result.stepsPerSecond * trainingFlopsPerStep(model)) / 1e9,
+  };
+}
+
+export interface TorchFigures { info: string; figures: Array<{ model: string; stepsPerSecond: number; gflops: number }>; skipped?: string }
+
+/** Debian's OpenBLAS when installed (or BENCH_BLAS_DIR): torch's default reference BLAS is ~50x slower than the machine. */
+function blasDirectory(): string | undefined {
+  const candidates = [process.env.BENCH_BLAS_DIR, '/usr/lib/x86_64-linux-gnu/openblas-pthread', '/usr/lib/aarch64-linux-gnu/openblas-pthread'];
+  return candidates.find((dir): dir is string => Boolean(dir) && existsSync(`${dir}/libblas.so.3`));
+}
+
+export function runTorchReference(plans: TrainPlan[]): TorchFigures {
+  const python = '/usr/bin/python3';
+  if (!existsSync(python)) return { info: '', figures: [], skipped: '/usr/bin/python3 is missing: PyTorch reference skipped (apt-get install python3-torch)' };
+  const seen = new Map(plans.map((p) => [p.model.name, { ...p.model, warmup: 2, steps: Math.max(5, p.steps) }]));
+  const blas = blasDirectory();
+  const env = { ...process.env, ...(blas ? { LD_LIBRARY_PATH: [blas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') } : {}), BENCH_THREADS: String(cpus().length) };
+  const run = spawnSync(python, [fileURLToPath(new URL('./torch_reference.py', import.meta.url)), JSON.stringify([...seen.values()])], { env, encoding: 'utf8' });
+  if (run.status !== 0) {
+    const reason = /No module named 'torch'/.test(run.stderr) ? 'python3-torch is not installed (apt-get install python3-torch)' : run.stderr.trim().split('\n').pop();
+    return { info: '', figures: [], skipped: `PyTorch reference skipped: ${reason}` };
+  }
+  const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  const info = lines.find((l) => l.info)?.info as Record<string, unknown>;
+  const figures = lines.filter((l) => l.name).map((l) => {
+    const model = seen.get(String(l.name))!;
+    return { model: model.name, stepsPerSecond: Number(l.steps_per_second), gflops: (Number(l.steps_per_second) * trainingFlopsPerStep(model)) / 1e9 };
+  });
+  return { info: `PyTorch ${info.torch}, CPU, ${info.threads} threads, BLAS: ${blas ? `OpenBLAS (${blas})` : String(info.blas)}`, figures };
+}

@@ -1,0 +1,58 @@
+/**
+ * How much memory a training run needs, from the model's config alone: so the page can warn before a run and the
+ * bench can print a table for the reference models. Float32 throughout; figures are estimates of the peak.
+ */
+import type { TrainingTechnique } from './classifier.ts';
+import type { EncoderConfig } from './config.ts';
+import { parameterSpecs } from './weights.ts';
+
+export interface MemoryEstimate {
+  parameters: number;
+  trainableParameters: number;
+  weightsBytes: number;
+  /** The raw gradients and their clipped copies (both live while the optimizer runs). */
+  gradientBytes: number;
+  /** AdamW's two moments per trainable parameter, plus its largest transient (two temporaries of the largest tensor). */
+  optimizerBytes: number;
+  /** Tensors kept by the forward pass for the backward one (fine-tune), or one layer's working set (feature-extraction). */
+  activationBytes: number;
+  totalBytes: number;
+}
+
+const FLOAT = 4;
+export const GIB = 1024 ** 3;
+
+export function estimateTrainingMemory(config: EncoderConfig, technique: TrainingTechnique, batch: number, seqLen: number): MemoryEstimate {
+  const specs = parameterSpecs(config);
+  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  const trains = (name: string) => technique === 'fine-tune' || name.startsWith('classifier');
+  const parameters = specs.reduce((sum, s) => sum + size(s.shape), 0);
+  const trainable = specs.filter((s) => trains(s.hfName));
+  const trainableParameters = trainable.reduce((sum, s) => sum + size(s.shape), 0);
+  const largestTrainable = trainable.reduce((max, s) => Math.max(max, size(s.shape)), 0);
+
+  const { hiddenSize: h, intermediateSize: i, numHeads: heads, numLayers } = config;
+  const tokens = batch * seqLen;
+  // Per layer, kept for backward: about ten hidden-sized tensors per token (projections' inputs and outputs,
+  // residual sums, LayerNorm statistics, dropout masks) and two of the feed-forward width (its input and GELU's),
+  // plus four of the attention map (scores, probabilities, dropout mask, dropped probabilities).
+  const perLayer = FLOAT * (tokens * (10 * h + 2 * i) + 4 * batch * heads * seqLen * seqLen);
+  const embeddings = FLOAT * tokens * h * 4;
+  const activationBytes = technique === 'fine-tune' ? numLayers * perLayer + embeddings : perLayer + embeddings;
+
+  const weightsBytes = FLOAT * parameters;
+  const gradientBytes = 2 * FLOAT * trainableParameters;
+  const optimizerBytes = 2 * FLOAT * trainableParameters + 2 * FLOAT * largestTrainable;
+  return {
+    parameters, trainableParameters, weightsBytes, gradientBytes, optimizerBytes, activationBytes,
+    totalBytes: weightsBytes + gradientBytes + optimizerBytes + activationBytes,
+  };
+}
+
+/** One line for the page: what a run needs and whether it fits a GPU of `availableBytes`, if known. */
+export function describeMemoryNeed(estimate: MemoryEstimate, availableBytes?: number): string {
+  const gib = (bytes: number) => `${(bytes / GIB).toFixed(2)} GiB`;
+  const line = `needs about ${gib(estimate.totalBytes)} (weights ${gib(estimate.weightsBytes)}, gradients ${gib(estimate.gradientBytes)}, AdamW ${gib(estimate.optimizerBytes)}, activations ${gib(estimate.activationBytes)})`;
+  if (availableBytes === undefined) return line;
+  return estimate.totalBytes <= availableBytes ? line : `${line}: more than the ${gib(availableBytes)} available; use feature-extraction, a smaller batch, or a GPU with more memory`;
+}
