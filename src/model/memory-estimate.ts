@@ -17,6 +17,8 @@ export interface MemoryEstimate {
   /** Tensors kept by the forward pass for the backward one (fine-tune), or one layer's working set (feature-extraction). */
   activationBytes: number;
   totalBytes: number;
+  /** The biggest single tensor: it must fit one GPU buffer binding. */
+  largestTensor: { name: string; bytes: number };
 }
 
 const FLOAT = 4;
@@ -43,10 +45,38 @@ export function estimateTrainingMemory(config: EncoderConfig, technique: Trainin
   const weightsBytes = FLOAT * parameters;
   const gradientBytes = 2 * FLOAT * trainableParameters;
   const optimizerBytes = 2 * FLOAT * trainableParameters + 2 * FLOAT * largestTrainable;
+  const candidates = [
+    { name: 'word embeddings', bytes: FLOAT * config.vocabSize * h },
+    { name: 'feed-forward weight', bytes: FLOAT * h * i },
+    { name: 'attention scores of a batch', bytes: FLOAT * batch * heads * seqLen * seqLen },
+  ];
   return {
     parameters, trainableParameters, weightsBytes, gradientBytes, optimizerBytes, activationBytes,
     totalBytes: weightsBytes + gradientBytes + optimizerBytes + activationBytes,
+    largestTensor: candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a)),
   };
+}
+
+export interface DeviceBudget {
+  /** WebGPU's maxStorageBufferBindingSize (bytes), when WebGPU runs. */
+  maxStorageBufferBindingSize?: number;
+  maxBufferSize?: number;
+  /** navigator.deviceMemory (GiB, rounded down by the browser and capped at 8): WebGPU does not report GPU memory. */
+  deviceMemoryGiB?: number;
+}
+
+/** One line per way the run will not fit (empty: no problem the browser can see). */
+export function memoryWarnings(estimate: MemoryEstimate, budget: DeviceBudget): string[] {
+  const warnings: string[] = [];
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+  const binding = Math.min(budget.maxStorageBufferBindingSize ?? Infinity, budget.maxBufferSize ?? Infinity);
+  if (estimate.largestTensor.bytes > binding) {
+    warnings.push(`the ${estimate.largestTensor.name} (${mib(estimate.largestTensor.bytes)}) exceed this GPU's largest buffer (${mib(binding)}): WebGPU cannot hold them; use a smaller model or batch, or another backend`);
+  }
+  if (budget.deviceMemoryGiB && estimate.totalBytes > budget.deviceMemoryGiB * GIB) {
+    warnings.push(`the run needs about ${mib(estimate.totalBytes)}, more than this device reports having (${budget.deviceMemoryGiB} GiB, a figure browsers cap at 8): it may run out; lower the batch size or use feature extraction`);
+  }
+  return warnings;
 }
 
 /** One line for the page: what a run needs and whether it fits a GPU of `availableBytes`, if known. */

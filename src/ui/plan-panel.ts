@@ -6,7 +6,7 @@ import { fetchJson } from '../hub/files.ts';
 import { listXnliParquet } from '../hub/xnli.ts';
 import { parseEncoderConfig } from '../model/config.ts';
 import { el, formatBytes, setStatus } from './dom.ts';
-import { estimateTrainingMemory, memoryWarnings } from './memory-estimate.ts';
+import { estimateTrainingMemory, memoryWarnings } from '../model/memory-estimate.ts';
 import { appUrl, isAppPath, modelFiles, modelFileUrl } from './sources.ts';
 
 /** XNLI pairs are short: the 95th percentile is under 128 tokens for the reference models' tokenizers. */
@@ -76,7 +76,7 @@ export function mountPlanPanel(panel: HTMLElement, options: PlanOptions): PlanPa
       try {
         const encoder = parseEncoderConfig(await fetchJson(modelFiles(name, config), 'config.json'), `config.json of ${name}`);
         const length = Math.min(config.maxLength > 0 ? config.maxLength : ASSUMED_P95_TOKENS, encoder.maxPositionEmbeddings);
-        const estimate = estimateTrainingMemory(encoder, { technique: config.technique, batchSize: config.batchSize, sequenceLength: length });
+        const estimate = estimateTrainingMemory(encoder, config.technique, config.batchSize, length);
         memoryRows.push(el('tr', { 'data-model': name },
           el('td', {}, name),
           el('td', { class: 'number' }, `${(estimate.parameters / 1e6).toFixed(1)} M`),
