@@ -4,6 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { parseTrainArgs, TRAIN_FLAGS, UsageError as ConfigUsageError } from '../src/config/train-args.ts';
 import { validateRunConfig, XNLI_LANGUAGES, type RunConfig } from '../src/config/run-config.ts';
+import { DEMO_LANGUAGES, DEMO_TRAINING } from '../src/config/url-query.ts';
 import type { DataSource, ModelSource, TrainJob } from '../src/train/job.ts';
 import type { MetricPoint, RunRecord } from '../src/train/run-record.ts';
 import type { TrainEvent } from '../src/train/runner-training.ts';
@@ -58,8 +59,10 @@ export function demoArgs(): string[] {
   return [
     'fine-tune', '--model-names', join(demo, 'model'),
     '--train-file', join(demo, 'xnli', 'en', 'train.parquet'),
-    ...['en', 'de', 'fr', 'es', 'ar', 'zh'].flatMap((lang) => ['--eval-file', `${lang}=${join(demo, 'xnli', lang, 'validation.parquet')}`]),
-    '--num-train-epochs', '4', '--batch-size', '16', '--learning-rate', '3e-3', '--eval-steps', '250', '--logging-steps', '50', '--save-steps', '1000',
+    ...DEMO_LANGUAGES.flatMap((lang) => ['--eval-file', `${lang}=${join(demo, 'xnli', lang, 'validation.parquet')}`]),
+    '--num-train-epochs', String(DEMO_TRAINING.numTrainEpochs), '--batch-size', String(DEMO_TRAINING.batchSize),
+    '--learning-rate', String(DEMO_TRAINING.learningRate), '--eval-steps', String(DEMO_TRAINING.evalSteps),
+    '--logging-steps', String(DEMO_TRAINING.loggingSteps), '--save-steps', String(DEMO_TRAINING.saveSteps),
     '--output-dir', 'logs/demo',
   ];
 }

@@ -1,5 +1,5 @@
 import { REFERENCE_DEFAULTS, type RunConfig } from '../config/run-config.ts';
-import { DEMO_LANGUAGES, DEMO_MODEL, withDemoData } from '../config/url-query.ts';
+import { DEMO_LANGUAGES, DEMO_MODEL, DEMO_TRAINING, withDemoData } from '../config/url-query.ts';
 
 /** The four models of the reference write-up, under their current Hub ids. */
 export const REFERENCE_MODELS = [
@@ -37,7 +37,7 @@ export const PRESETS: Preset[] = [
   {
     id: 'offline-demo',
     title: 'Offline demo',
-    description: 'The embedded 0.1M-parameter model and synthetic six-language sample: no download, a minute on any backend.',
-    config: withDemoData({ ...base(), modelNames: [DEMO_MODEL], evalLanguages: [...DEMO_LANGUAGES], numTrainEpochs: 3, learningRate: 1e-3, evalSteps: 200, loggingSteps: 50, saveSteps: 1000 }),
+    description: 'The embedded 0.1M-parameter model and synthetic six-language sample: no download, a few minutes on any backend.',
+    config: withDemoData({ ...base(), modelNames: [DEMO_MODEL], evalLanguages: [...DEMO_LANGUAGES], ...DEMO_TRAINING }),
   },
 ];
