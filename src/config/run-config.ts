@@ -69,7 +69,8 @@ export function validateRunConfig(config: RunConfig): string[] {
   if (!TECHNIQUES.includes(config.technique)) errors.push(`technique must be fine-tune or feature-extraction, got "${config.technique}"`);
   if (config.modelNames.length === 0) errors.push('name at least one model (--model-names), e.g. bert-base-multilingual-cased');
   for (const name of config.modelNames) {
-    if (!/^[\w.\-/]+$/.test(name)) errors.push(`"${name}" is not a Hub model id or a folder path`);
+    // local:<folder> names a model folder picked in the page.
+    if (!/^(local:)?[\w.\-/]+$/.test(name)) errors.push(`"${name}" is not a Hub model id or a folder path`);
   }
   if (config.evalLanguages.length === 0 && Object.keys(config.evalFiles).length === 0) {
     errors.push(`name at least one evaluation language (--eval-datasets-names), from: ${XNLI_LANGUAGES.join(' ')}`);

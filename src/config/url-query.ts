@@ -128,7 +128,9 @@ export function configFromQuery(query: URLSearchParams | string, base: RunConfig
 export function configToQuery(config: RunConfig): URLSearchParams {
   const params = new URLSearchParams();
   params.set('technique', config.technique);
-  if (config.modelNames.length) params.set('model-names', config.modelNames.join(','));
+  // Files picked in the page (local:...) cannot travel in a link; the Hub token is not part of RunConfig at all.
+  const modelNames = config.modelNames.filter((name) => !name.startsWith('local:'));
+  if (modelNames.length) params.set('model-names', modelNames.join(','));
   if (config.evalLanguages.length) params.set('eval-datasets-names', config.evalLanguages.join(','));
   for (const [name, { key }] of Object.entries(NUMBER_KEYS)) {
     if (config[key] !== REFERENCE_DEFAULTS[key]) params.set(name, String(config[key]));

@@ -67,9 +67,11 @@ export function getStoredRun(runId: string): Promise<StoredRun | undefined> {
 /** Creates or updates a run's record; the job, backend and checkpoints already stored are kept. */
 export function saveRunRecord(run: RunRecord, job: TrainJob, backend: BackendName | null, keepCheckpoints: number): Promise<void> {
   const { metrics: _metrics, ...record } = run;
+  // The Hub token is kept only where the user chose (page memory or its own localStorage entry), never here.
+  const { token: _token, ...storedJob } = job;
   return update<StoredRun>(runKey(run.runId), (old) => (old
     ? { ...old, record }
-    : { record, job, backend, checkpoints: [], keepCheckpoints }), registry());
+    : { record, job: storedJob, backend, checkpoints: [], keepCheckpoints }), registry());
 }
 
 export function updateStoredRun(runId: string, change: (run: StoredRun) => StoredRun): Promise<void> {

@@ -1,5 +1,5 @@
 import { fetchJson, hubFiles, type ModelFiles } from '../hub/files.ts';
-import { urlFiles } from '../hub/url-files.ts';
+import { fileUrlMapFiles, urlFiles } from '../hub/url-files.ts';
 import { loadXnliRows, type XnliSplit } from '../hub/xnli.ts';
 import { formatDownloadProgress, type DownloadProgress } from '../hub/download.ts';
 import { readNliFile, XNLI_LABELS, type NliRow } from '../data/nli-files.ts';
@@ -25,6 +25,8 @@ export interface ModelSource {
   revision: string;
   /** A folder at a plain URL (`<url>/config.json`, ...) instead of a Hub repository, e.g. the page's embedded demo. */
   url?: string;
+  /** Files each at a URL of their own (blob: URLs of a folder picked in the page), by file name. */
+  fileUrls?: Record<string, string>;
 }
 
 export interface TrainJob {
@@ -149,7 +151,7 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
     if (shouldStop()) break;
     const runName = `${source.name.split('/').pop()}-${config.technique}`;
     const progress = (p: JobProgress) => events.progress(runName, p);
-    const files: ModelFiles = source.url ? urlFiles(source.url, source.name) : hubFiles({ endpoint: source.endpoint, repo: source.repo, revision: source.revision, token: job.token }, { onProgress: onDownload });
+    const files: ModelFiles = source.fileUrls ? fileUrlMapFiles(source.fileUrls, source.name) : source.url ? urlFiles(source.url, source.name) : hubFiles({ endpoint: source.endpoint, repo: source.repo, revision: source.revision, token: job.token }, { onProgress: onDownload });
     progress({ phase: 'load', message: `loading ${source.name}` });
     const weights: ModelFiles = resume?.files ?? files;
     const model = await loadSequenceClassifier(weights, {

@@ -8,6 +8,8 @@ import { parseEncoderConfig } from '../model/config.ts';
 import { el, formatBytes, setStatus } from './dom.ts';
 import { estimateTrainingMemory, memoryWarnings } from '../model/memory-estimate.ts';
 import { appUrl, isAppPath, modelFiles, modelFileUrl } from './sources.ts';
+import { hubAuthHeaders, hubToken } from './hub-token.ts';
+import { isLocalName, localDataFile, localFileSize } from './local-files.ts';
 
 /** XNLI pairs are short: the 95th percentile is under 128 tokens for the reference models' tokenizers. */
 export const ASSUMED_P95_TOKENS = 128;
@@ -19,9 +21,10 @@ export interface PlanOptions {
   isCached?: (url: string) => Promise<boolean>;
 }
 
-async function sizeOf(url: string): Promise<number | null> {
+async function sizeOf(url: string, endpoint: string): Promise<number | null> {
+  if (url.startsWith('blob:')) return localFileSize(url) ?? null;
   try {
-    const response = await fetch(url, { method: 'HEAD' });
+    const response = await fetch(url, { method: 'HEAD', headers: hubAuthHeaders(url, endpoint) });
     if (!response.ok) return null;
     const length = response.headers.get('content-length');
     return length === null ? null : Number(length);
@@ -36,8 +39,9 @@ async function downloadsOf(config: RunConfig): Promise<Download[]> {
   const downloads: Download[] = [];
   for (const name of config.modelNames) for (const file of MODEL_FILES) downloads.push({ what: `${name}: ${file}`, url: modelFileUrl(name, config, file) });
   const data = async (file: string | undefined, language: string, split: 'train' | 'validation') => {
+    if (file && isLocalName(file)) return downloads.push({ what: `${language} ${split}: ${file}`, url: localDataFile(file)?.url ?? file });
     if (file) return downloads.push({ what: `${language} ${split}: ${file}`, url: isAppPath(file) ? appUrl(file) : file });
-    const urls = await listXnliParquet({ endpoint: config.hubEndpoint, language, split });
+    const urls = await listXnliParquet({ endpoint: config.hubEndpoint, language, split, token: hubToken() });
     urls.forEach((url, i) => downloads.push({ what: `XNLI ${language} ${split}${urls.length > 1 ? ` (part ${i + 1})` : ''}`, url }));
   };
   await data(config.trainFile, 'en', 'train');
@@ -67,7 +71,7 @@ export function mountPlanPanel(panel: HTMLElement, options: PlanOptions): PlanPa
     } catch (error) {
       problems.push((error as Error).message);
     }
-    const sizes = await Promise.all(list.map((d) => sizeOf(d.url)));
+    const sizes = await Promise.all(list.map((d) => sizeOf(d.url, config.hubEndpoint)));
     const cached = options.isCached ? await Promise.all(list.map((d) => options.isCached!(d.url).catch(() => false))) : null;
     const memoryRows: HTMLElement[] = [];
     const warnings: string[] = [];

@@ -2,6 +2,7 @@ import { DEFAULT_HUB_ENDPOINT, hubFiles, type ModelFiles } from '../hub/files.ts
 import { predictPairs } from '../predict.ts';
 import { el, setStatus } from './dom.ts';
 import { loadClassifierBundle, type ClassifierBundle } from './load-model.ts';
+import { hubToken } from './hub-token.ts';
 
 export interface PredictFormDefaults {
   endpoint?: string;
@@ -87,7 +88,7 @@ export function mountPredictForm(panel: HTMLElement, defaults: PredictFormDefaul
           loaded?.bundle.classifier.dispose();
           loaded = null;
           setStatus(status, 'working', `Loading ${chosen ? chosen.label : location.repo}…`);
-          const files = chosen ? chosen.files : hubFiles(location);
+          const files = chosen ? chosen.files : hubFiles({ ...location, token: hubToken() });
           loaded = { key, bundle: await loadClassifierBundle(files, (line) => setStatus(status, 'working', line)) };
         }
         setStatus(status, 'working', 'Predicting…');

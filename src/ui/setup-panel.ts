@@ -1,9 +1,12 @@
 // The set-up form: presets, technique, models (four reference ones one click away, a Hub search box),
-// evaluation languages, data and the numbers. It reads and writes one RunConfig.
+// evaluation languages, data and the numbers. It reads and writes one RunConfig. The Hub token and picked local
+// files are held outside it (hub-token.ts, local-files.ts): a RunConfig goes into links, params and exports.
 import { BACKENDS, REFERENCE_DEFAULTS, TECHNIQUES, XNLI_LANGUAGES, validateRunConfig, type BackendChoice, type RunConfig } from '../config/run-config.ts';
 import { DEMO_LANGUAGES, DEMO_MODEL, usesDemoData, withDemoData } from '../config/url-query.ts';
 import type { Technique } from '../train/trainer.ts';
 import { el } from './dom.ts';
+import { rememberedHubToken, setHubToken } from './hub-token.ts';
+import { addLocalDataFile, addLocalModel, isLocalName, localDataFile, localModelUrls } from './local-files.ts';
 import { PRESETS, REFERENCE_MODELS } from './presets.ts';
 
 const LANGUAGE_NAMES: Record<string, string> = {
@@ -79,7 +82,7 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
     let box = modelList.querySelector<HTMLInputElement>(`input[value="${CSS.escape(name)}"]`);
     if (!box) {
       const id = `model-${modelList.children.length}`;
-      const label = name === DEMO_MODEL ? `${name} (embedded demo model)` : name;
+      const label = name === DEMO_MODEL ? `${name} (embedded demo model)` : isLocalName(name) ? `${name} (picked folder)` : name;
       modelList.append(checkbox('model', name, label, id));
       box = modelList.querySelector<HTMLInputElement>(`#${id}`)!;
     }
@@ -117,12 +120,70 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
     }, 300);
   });
   models.append(el('div', { class: 'field inline' }, el('label', { for: 'model-search' }, 'Hub model id'), search, suggestions, addButton));
+  const folder = el('input', { id: 'setup-model-folder', type: 'file', webkitdirectory: '' });
+  folder.addEventListener('change', (event) => {
+    event.stopPropagation();
+    try {
+      addModel(addLocalModel(folder.files ?? []), true);
+      showErrors('', []);
+      changed();
+    } catch (error) {
+      showErrors('The picked folder cannot be used as a model:', [(error as Error).message]);
+    } finally {
+      folder.value = '';
+    }
+  });
+  models.append(labelled(folder.id, 'Local model folder', folder, 'a folder with config.json, model.safetensors, tokenizer.json (and tokenizer_config.json); read in this browser, never uploaded'));
 
   const languageList = el('div', { class: 'checks languages' });
   for (const language of XNLI_LANGUAGES) languageList.append(checkbox('language', language, `${language} ${LANGUAGE_NAMES[language]}`, `language-${language}`));
   const languages = el('fieldset', {}, el('legend', {}, 'Evaluation languages (training is on English)'), languageList);
 
-  const data = el('select', { id: 'setup-data' }, el('option', { value: 'xnli' }, 'XNLI from the Hub (English train split, validation splits)'), el('option', { value: 'demo' }, `Embedded offline sample (${DEMO_LANGUAGES.join(', ')})`));
+  const data = el('select', { id: 'setup-data' },
+    el('option', { value: 'xnli' }, 'XNLI from the Hub (English train split, validation splits)'),
+    el('option', { value: 'demo' }, `Embedded offline sample (${DEMO_LANGUAGES.join(', ')})`),
+    el('option', { value: 'local' }, 'Local files (picked below)'));
+  const local = { train: undefined as string | undefined, all: undefined as string | undefined, eval: {} as Record<string, string> };
+  const DATA_ACCEPT = '.parquet,.jsonl,.json,.tsv,.txt';
+  const fileInput = (id: string, slot: string, onPick: (name: string) => void) => {
+    const input = el('input', { id, type: 'file', accept: DATA_ACCEPT });
+    input.addEventListener('change', (event) => {
+      event.stopPropagation();
+      const file = input.files?.[0];
+      if (!file) return;
+      onPick(addLocalDataFile(file, slot));
+      changed();
+    });
+    return input;
+  };
+  const evalFileFields: Record<string, HTMLElement> = {};
+  for (const language of XNLI_LANGUAGES) {
+    const input = fileInput(`setup-eval-file-${language}`, language, (name) => (local.eval[language] = name));
+    evalFileFields[language] = labelled(input.id, `Evaluation file (${language})`, input);
+  }
+  const trainFileInput = fileInput('setup-train-file', 'train', (name) => (local.train = name));
+  const allFileInput = fileInput('setup-eval-file-all', 'all', (name) => (local.all = name));
+  const localData = el('fieldset', { id: 'local-data', hidden: '' },
+    el('legend', {}, 'Local XNLI files (parquet, JSONL, or XNLI-1.0 TSV with language, gold_label, sentence1, sentence2)'),
+    labelled(trainFileInput.id, 'Training file (English)', trainFileInput),
+    labelled(allFileInput.id, 'Evaluation file for every language', allFileInput, 'e.g. xnli.dev.tsv: each language reads its own rows; a file picked for one language below wins'),
+    ...Object.values(evalFileFields));
+  const showLocalData = () => {
+    localData.hidden = data.value !== 'local';
+    const checkedLanguages = new Set([...languageList.querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value));
+    for (const [language, field] of Object.entries(evalFileFields)) field.hidden = !checkedLanguages.has(language);
+  };
+  const revision = el('input', { id: 'setup-revision', placeholder: 'main', autocomplete: 'off' });
+  const token = el('input', { id: 'setup-token', type: 'password', autocomplete: 'off', spellcheck: 'false' });
+  const rememberToken = el('input', { id: 'setup-remember-token', type: 'checkbox' });
+  token.value = rememberedHubToken();
+  rememberToken.checked = token.value !== '';
+  const tokenChanged = () => setHubToken(token.value, rememberToken.checked);
+  token.addEventListener('input', tokenChanged);
+  rememberToken.addEventListener('change', tokenChanged);
+  const tokenField = el('div', { class: 'field' },
+    labelled(token.id, 'Hugging Face token', token, 'for gated or private repos; sent only to the Hub endpoint, never put in links, runs or exports'),
+    el('label', { class: 'check', for: rememberToken.id }, rememberToken, ' Remember on this device'));
   const backend = el('select', { id: 'setup-backend' }, ...BACKENDS.map((b) => el('option', { value: b }, b === 'auto' ? 'auto (best available)' : b)));
   const endpoint = el('input', { id: 'setup-endpoint', type: 'url' });
 
@@ -154,7 +215,10 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
       labelled('setup-data', 'Data', data),
       labelled('setup-backend', 'Training backend', backend),
       labelled('setup-endpoint', 'Hub endpoint', endpoint),
+      labelled('setup-revision', 'Revision (branch, tag or commit)', revision),
+      tokenField,
       ...numberFields),
+    localData,
     el('div', { class: 'actions' }, startButton, copyButton, copyStatus),
   );
   panel.append(errorsBox, form);
@@ -169,9 +233,17 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
       evalFiles: {},
       backend: backend.value as BackendChoice,
       hubEndpoint: endpoint.value.trim(),
+      revision: revision.value.trim() || REFERENCE_DEFAULTS.revision,
     };
     for (const { key } of NUMBER_FIELDS) config[key] = numbers[key].value === '' ? NaN : Number(numbers[key].value);
     config.saveSteps = Number.isInteger(config.evalSteps) && config.evalSteps > 0 ? config.evalSteps : REFERENCE_DEFAULTS.saveSteps;
+    if (data.value === 'local') {
+      config.trainFile = local.train;
+      for (const language of config.evalLanguages) {
+        const file = local.eval[language] ?? local.all;
+        if (file) config.evalFiles[language] = file;
+      }
+    }
     return data.value === 'demo' ? withDemoData(config) : config;
   }
 
@@ -183,7 +255,9 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
     for (const { key } of NUMBER_FIELDS) numbers[key].value = String(config[key]);
     backend.value = config.backend;
     endpoint.value = config.hubEndpoint;
-    data.value = usesDemoData(config) ? 'demo' : 'xnli';
+    revision.value = config.revision;
+    data.value = usesDemoData(config) ? 'demo' : config.trainFile && isLocalName(config.trainFile) ? 'local' : 'xnli';
+    showLocalData();
   }
 
   function problems(): string[] {
@@ -193,6 +267,13 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
       const missing = config.evalLanguages.filter((l) => !(DEMO_LANGUAGES as readonly string[]).includes(l));
       if (missing.length) errors.push(`the offline sample has no ${missing.join(', ')} data; untick them or choose XNLI from the Hub`);
     }
+    if (data.value === 'local') {
+      if (!config.trainFile) errors.push('pick a training file under Local XNLI files (parquet, JSONL or XNLI TSV), or choose other data');
+      const missing = config.evalLanguages.filter((l) => !config.evalFiles[l]);
+      if (missing.length) errors.push(`pick an evaluation file for ${missing.join(', ')} (or one XNLI TSV for every language)`);
+    }
+    for (const name of config.modelNames) if (isLocalName(name) && !localModelUrls(name)) errors.push(`${name} is no longer picked in this page: pick the local model folder again`);
+    for (const file of [config.trainFile, ...Object.values(config.evalFiles)]) if (file && isLocalName(file) && !localDataFile(file)) errors.push(`${file} is no longer picked in this page: pick it again`);
     return errors;
   }
 
@@ -201,7 +282,10 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
     errorsBox.replaceChildren(...(errors.length ? [el('p', {}, title), el('ul', {}, ...errors.map((e) => el('li', {}, e)))] : []));
   }
 
-  const changed = () => callbacks.changed(read());
+  const changed = () => {
+    showLocalData();
+    callbacks.changed(read());
+  };
   form.addEventListener('change', changed);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
