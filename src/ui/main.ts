@@ -3,7 +3,7 @@ import { initBackend, onDeviceLost, parseBackendName, type BackendInfo, type Bac
 import { REFERENCE_DEFAULTS, type RunConfig } from '../config/run-config.ts';
 import { configFromQuery, configToQuery } from '../config/url-query.ts';
 import { memoryFiles } from '../hub/url-files.ts';
-import { trainInBrowser } from '../store/browser-training.ts';
+import { checkJobStorage, trainInBrowser } from '../store/browser-training.ts';
 import { renderBackendError, renderBackendPanel, renderDeviceLost } from './backend-panel.ts';
 import { mountPlanPanel } from './plan-panel.ts';
 import { mountPredictForm, type TrainedModel } from './predict-form.ts';
@@ -75,7 +75,9 @@ function train(config: RunConfig): void {
   setup.setRunning(true);
   const started = performance.now();
   // Runs started here are kept in this browser (history as logged, checkpoints), so a reload can resume them.
-  const handle = trainInBrowser(trainJob(config, {}), { backend: config.backend === 'auto' ? null : config.backend, listener: {
+  const job = trainJob(config, {});
+  void checkJobStorage(job).then((fit) => fit.fits || training.log(`warning: ${fit.warning}`), () => {});
+  const handle = trainInBrowser(job, { backend: config.backend === 'auto' ? null : config.backend, listener: {
     backend: (info) => training.log(`training on ${info.backend}${info.adapter ? ` (${[info.adapter.vendor, info.adapter.architecture].filter(Boolean).join(' ')})` : ''}`),
     log: (message) => training.log(message),
     progress: (run, progress) => training.progress(run, progress),
