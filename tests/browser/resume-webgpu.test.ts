@@ -8,6 +8,7 @@ import { launchTestBrowser } from '../support/browser.ts';
 import { readSafetensors, tensorToFloat32 } from '../../src/model/safetensors.ts';
 import type { RunningServer } from '../../cli/hub-like-server.ts';
 import { demoJob, openStorePage, startDemoServer, waitForCheckpoint } from './resume-support.ts';
+import { isKeyBias, relativeNormError } from '../reference/train-parity.ts';
 
 let server: RunningServer;
 let browser: Browser;
@@ -23,16 +24,6 @@ after(async () => {
   await browser?.close();
   await server?.close();
 });
-
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff += (a[i] - b[i]) ** 2;
-    norm += a[i] ** 2;
-  }
-  return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-12);
-}
 
 test('after a lost WebGPU device the run is resumable, and resuming ends where an uninterrupted WebGPU run ends', async () => {
   const job = demoJob(server.url, { numTrainExamples: 32, numTrainEpochs: 1, loggingSteps: 2, saveSteps: 2, evalSteps: 100, backend: 'webgpu' });
@@ -63,11 +54,10 @@ test('after a lost WebGPU device the run is resumable, and resuming ends where a
   const fb = readSafetensors(Buffer.from(b, 'base64'));
   // Attention key biases get no gradient in exact arithmetic (softmax ignores a shift shared by all keys), so AdamW
   // scales rounding noise up to full-size steps: they are noise on any GPU, as in the optimizer-parity test.
-  const isKeyBias = (name: string) => /attention\.self\.key\.bias$/.test(name);
   const compared = [...fa.tensors.keys()].filter((name) => !isKeyBias(name));
   assert.ok(compared.length > 30);
   for (const name of compared) {
-    const error = relativeError(tensorToFloat32(fa, name), tensorToFloat32(fb, name));
+    const error = relativeNormError(tensorToFloat32(fa, name), tensorToFloat32(fb, name));
     assert.ok(error <= 1e-6, `${name}: relative error ${error.toExponential(2)} > 1e-6`);
   }
   const run = (await fresh.evaluate((id) => window.xnliRunner.store.get(id), running.runId))!;
