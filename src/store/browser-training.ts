@@ -125,10 +125,15 @@ export async function resumeRun(runId: string, options: BrowserTrainingOptions =
  */
 export async function checkJobStorage(job: TrainJob, keepCheckpoints = DEFAULT_KEEP_CHECKPOINTS): Promise<FitCheck> {
   let largest = 0;
-  for (const model of job.models) {
-    const folderUrl = (model as { url?: string }).url;
-    const url = folderUrl ? `${folderUrl.replace(/\/+$/, '')}/model.safetensors` : resolveUrl({ endpoint: model.endpoint, repo: model.repo, revision: model.revision }, 'model.safetensors');
-    largest = Math.max(largest, (await weightBytesOf(url, job.token ? { Authorization: `Bearer ${job.token}` } : {})) ?? 0);
-  }
+  for (const model of job.models) largest = Math.max(largest, (await modelWeightBytes(model, job.token)) ?? 0);
   return checkFit(runBytesEstimate(checkpointBytesEstimate(largest, job.config.technique), keepCheckpoints), await storageStatus());
+}
+
+/** Size of a model's weights: a picked file's own size, else the server's answer to HEAD (the token only to the Hub). */
+async function modelWeightBytes(model: TrainJob['models'][number], token: string | undefined): Promise<number | null> {
+  const picked = model.fileUrls?.['model.safetensors'];
+  if (picked) return (await (await fetch(picked)).blob()).size;
+  if (model.url) return weightBytesOf(`${model.url.replace(/\/+$/, '')}/model.safetensors`);
+  const url = resolveUrl({ endpoint: model.endpoint, repo: model.repo, revision: model.revision }, 'model.safetensors');
+  return weightBytesOf(url, token ? { Authorization: `Bearer ${token}` } : {});
 }
