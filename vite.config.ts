@@ -1,7 +1,9 @@
 import { defineConfig } from 'vite';
 import { resolve } from 'node:path';
+import { tfjsWasmThreadsPlugin } from './build/tfjs-wasm-threads-plugin.ts';
 
 export default defineConfig({
+  plugins: [tfjsWasmThreadsPlugin()],
   build: {
     target: 'es2022',
     // tfjs-core with four backends is about 1 MB minified; it is one app chunk by design.

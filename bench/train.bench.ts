@@ -3,6 +3,7 @@
  * the same model, batch and length (bench/torch_reference.py with Debian's python3-torch).
  */
 import { build } from 'vite';
+import { tfjsWasmThreadsPlugin } from '../build/tfjs-wasm-threads-plugin.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -20,7 +21,7 @@ const PAGE_OUT = '/tmp/xnli-bench-page';
 
 export async function runBrowserTraining(plans: TrainPlan[], options: { originalWasmMatMul: boolean; isolated?: boolean; log: (line: string) => void }): Promise<{ figures: TrainFigure[]; isolated: boolean; chromium: string }> {
   await build({
-    configFile: false, root: fileURLToPath(new URL('./browser', import.meta.url)), logLevel: 'warn',
+    configFile: false, plugins: [tfjsWasmThreadsPlugin()], root: fileURLToPath(new URL('./browser', import.meta.url)), logLevel: 'warn',
     build: { outDir: PAGE_OUT, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 5000 },
   });
   // Not cross-origin isolated: with isolation tfjs picks its threaded wasm build, whose renderer crashed here

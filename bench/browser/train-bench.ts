@@ -4,6 +4,7 @@
  * Driven by bench/run.ts through `window.xnliBench`.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { describeBackend, initBackend, type BackendName } from '../../src/backend/index.ts';
 import { sequenceClassifierFromBuffers } from '../../src/model/classifier.ts';
 import { parseEncoderConfig } from '../../src/model/config.ts';
@@ -68,8 +69,7 @@ async function run(backend: BackendName, model: BenchModel, steps: number, warmu
 }
 
 function wasmThreads(): number {
-  const backend = tf.backend() as unknown as { wasm?: { _getThreadsCount?: () => number } };
-  return backend.wasm?._getThreadsCount?.() ?? 1;
+  return getThreadsCount();
 }
 
 declare global {
@@ -80,3 +80,26 @@ declare global {
 
 window.xnliBench = { run, crossOriginIsolated: globalThis.crossOriginIsolated === true };
 document.documentElement.dataset.benchReady = 'true';
+
+async function profile(backend: BackendName, model: BenchModel, steps: number): Promise<{ seconds: number; kernels: Array<[string, number, number]> }> {
+  await initBackend(backend, { fallback: false });
+  const bytes = randomCheckpoint(model);
+  const classifier = sequenceClassifierFromBuffers(bertConfigJson(model), bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  const examples = syntheticPairs(model, model.batch * (steps + 1));
+  const options = (maxSteps: number) => ({ ...TRAIN_DEFAULTS, technique: 'fine-tune' as Technique, batchSize: model.batch, maxSteps, loggingSteps: maxSteps, evalSteps: 0, saveSteps: 0 });
+  await train(classifier, examples, {}, options(1), {}, 0, 512);
+  const started = performance.now();
+  const info = await tf.profile(async () => { await train(classifier, examples, {}, options(steps), {}, 0, 512); });
+  const seconds = (performance.now() - started) / 1000;
+  const byName = new Map<string, [number, number]>();
+  for (const k of info.kernels) {
+    const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
+    const e = byName.get(key) ?? [0, 0];
+    e[0] += Number(k.kernelTimeMs); e[1] += 1;
+    byName.set(key, e);
+  }
+  classifier.dispose();
+  return { seconds, kernels: [...byName.entries()].map(([k, [ms, n]]) => [k, ms, n] as [string, number, number]).sort((a, b) => b[1] - a[1]) };
+}
+(window as unknown as { xnliProfile: typeof profile }).xnliProfile = profile;
+(window as unknown as { xnliThreadsInfo: () => unknown }).xnliThreadsInfo = async () => ({ flag: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'), threads: getThreadsCount(), hc: navigator.hardwareConcurrency });

@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { BACKEND_NAMES, type BackendInfo, type BackendName, type SkippedBackend } from './types.ts';
 import { registerWebGPU } from './webgpu.ts';
 import { prepareWasmBackend } from './wasm.ts';
+import { loadWasmKernels, type WasmBackendLike } from './wasm-kernels.ts';
 
 export * from './types.ts';
 export { onDeviceLost, deviceLostMessage } from './webgpu.ts';
@@ -67,6 +68,8 @@ async function start(backend: BackendName): Promise<BackendDetails> {
       if (typeof WebAssembly === 'undefined') throw new Error('WebAssembly is not available in this browser');
       prepareWasmBackend();
       await setBackendOrExplain('wasm');
+      // Our SIMD kernels only speed the backend up: without them it still trains, so a failure is a warning.
+      await loadWasmKernels(tf.backend() as unknown as WasmBackendLike).catch((error: Error) => console.warn(`wasm: running without the faster kernels (${error.message})`));
       return describeActive('wasm');
     case 'cpu':
       await setBackendOrExplain('cpu');

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { wasmBatchMatMul } from './wasm-kernels.ts';
 
 /**
  * tfjs-backend-wasm 4.22 hands a `BatchMatMul` to XNNPACK (SIMD, packed weights) only when neither side is
@@ -8,7 +9,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core
  * of a training step took the slow loop. This kernel turns every product into XNNPACK-shaped ones:
  *  - a transposed side is transposed explicitly first (memory-bound, O(size), against the product's O(m·n·k));
  *  - a `b` shared by the whole batch folds the batch into the rows of `a`: one [batch·m, k]·[k, n] product.
- * Batches of distinct `b`s (attention, about 4% of the FLOPs of a BERT-mini step) keep the original kernel.
+ * Batches of distinct `b`s (attention, about 4% of the FLOPs of a BERT-mini step) take our own SIMD kernel.
  * Must run before the wasm backend is initialised (kernels are set up then).
  */
 export function routeWasmMatMulToXnnpack(): void {
@@ -23,9 +24,10 @@ export function routeWasmMatMulToXnnpack(): void {
     const transposeB = Boolean(attrs.transposeB);
     const batchA = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
     const batchB = b.shape.slice(0, -2).reduce((x, y) => x * y, 1);
-    // A batch of distinct right-hand sides (attention's products) stays in the original loop: XNNPACK would
-    // create and pack an operator per slice, which measured 30-50x slower than the loop for 64×64 heads.
-    if (batchB > 1) return original.kernelFunc({ inputs, backend, attrs });
+    // A batch of distinct right-hand sides (attention's products) goes to our SIMD kernel (src/backend/
+    // wasm-kernels.ts), else the original scalar loop: XNNPACK would create and pack an operator per slice, which
+    // measured 30-50x slower than the loop for 64×64 heads.
+    if (batchB > 1) return wasmBatchMatMul(backend, a, b, transposeA, transposeB) ?? original.kernelFunc({ inputs, backend, attrs });
     const outerDims = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
     const temporaries: TensorInfo[] = [];
     const keep = (t: TensorInfo) => (temporaries.push(t), t);

@@ -1,10 +1,13 @@
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 // Vite copies the binaries into the build and gives their hashed URLs, so the built app serves them itself.
 import plainWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import simdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import threadedSimdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { fixWasmFusedMatMul } from './wasm-fused-matmul-fix.ts';
 import { routeWasmMatMulToXnnpack } from './wasm-fast-matmul.ts';
+import { routeWasmSumToKernels } from './wasm-sum.ts';
+import { setFusedAdamW } from './fused-adamw.ts';
+import { wasmAdamW } from './wasm-kernels.ts';
 
 let pathsSet = false;
 
@@ -12,11 +15,16 @@ let pathsSet = false;
 export function prepareWasmBackend(): void {
   if (pathsSet) return;
   routeWasmMatMulToXnnpack();
+  routeWasmSumToKernels();
+  setFusedAdamW(wasmAdamW);
   fixWasmFusedMatMul();
   setWasmPaths({
     'tfjs-backend-wasm.wasm': plainWasmUrl,
     'tfjs-backend-wasm-simd.wasm': simdWasmUrl,
     'tfjs-backend-wasm-threaded-simd.wasm': threadedSimdWasmUrl,
   });
+  // tfjs defaults to half the logical cores; training is compute-bound, so every core works (threads need
+  // cross-origin isolation, else tfjs uses its single-threaded build and this has no effect).
+  setThreadsCount(Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1));
   pathsSet = true;
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedAdamW, type AdamWScalars } from '../backend/fused-adamw.ts';
 
 /** PyTorch's torch.optim.AdamW defaults, as the reference trainer uses them. */
 export interface AdamWConfig {
@@ -29,15 +30,34 @@ export class AdamW {
     const { beta1, beta2, epsilon, weightDecay } = this.config;
     const bias1 = 1 - beta1 ** this.step;
     const bias2Sqrt = Math.sqrt(1 - beta2 ** this.step);
+    const plain: AdamWScalars = {
+      decays: weightDecay !== 0, decay: 1 - lr * weightDecay, b1: beta1, oneMinusB1: 1 - beta1, b2: beta2, oneMinusB2: 1 - beta2,
+      stepSize: lr / bias1, bias2: bias2Sqrt, eps: epsilon,
+    };
     const scalars = {
       decay: tf.scalar(1 - lr * weightDecay), b1: tf.scalar(beta1), oneMinusB1: tf.scalar(1 - beta1), b2: tf.scalar(beta2),
       oneMinusB2: tf.scalar(1 - beta2), stepSize: tf.scalar(lr / bias1), bias2: tf.scalar(bias2Sqrt), eps: tf.scalar(epsilon),
     };
     try {
-      for (const { variable, grad } of updates) this.update(variable, grad, scalars, weightDecay !== 0);
+      for (const { variable, grad } of updates) {
+        if (!this.fusedUpdate(variable, grad, plain)) this.update(variable, grad, scalars, weightDecay !== 0);
+      }
     } finally {
       tf.dispose(Object.values(scalars));
     }
+  }
+
+  /** The same update in one kernel where the backend has one (wasm); false where it has not. */
+  private fusedUpdate(variable: tf.Variable, grad: tf.Tensor, scalars: AdamWScalars): boolean {
+    const { m, v } = this.momentsOf(variable);
+    const result = fusedAdamW(variable, grad, m, v, scalars);
+    if (!result) return false;
+    const [nextParam, nextM, nextV] = result;
+    m.assign(nextM);
+    v.assign(nextV);
+    variable.assign(nextParam);
+    tf.dispose(result);
+    return true;
   }
 
   /**

@@ -1,5 +1,6 @@
-// The wasm backend's products, routed to XNNPACK by routeWasmMatMulToXnnpack, against the cpu backend: every
-// transpose combination, batched and broadcast shapes, fused bias/activation, and the gradients training uses.
+// The wasm backend's products, routed to XNNPACK by routeWasmMatMulToXnnpack (and batched ones to our SIMD kernels,
+// kernels/xnli-kernels.c), against the cpu backend: every transpose combination, batched and broadcast shapes,
+// fused bias/activation, the gradients training uses; and our Sum and fused AdamW kernels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
@@ -8,10 +9,22 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { routeWasmMatMulToXnnpack } from '../../src/backend/wasm-fast-matmul.ts';
 import { fixWasmFusedMatMul } from '../../src/backend/wasm-fused-matmul-fix.ts';
+import { routeWasmSumToKernels } from '../../src/backend/wasm-sum.ts';
+import { loadWasmKernels, wasmAdamW, wasmKernelsActive, type WasmBackendLike } from '../../src/backend/wasm-kernels.ts';
+import { setFusedAdamW } from '../../src/backend/fused-adamw.ts';
+import { AdamW } from '../../src/train/adamw.ts';
 import { SeededRandom } from '../../src/model/prng.ts';
 
 routeWasmMatMulToXnnpack();
 fixWasmFusedMatMul();
+routeWasmSumToKernels();
+setFusedAdamW(wasmAdamW);
+
+async function useWasm(): Promise<void> {
+  await tf.setBackend('wasm');
+  await loadWasmKernels(tf.backend() as unknown as WasmBackendLike);
+  assert.ok(wasmKernelsActive(), 'our wasm kernels run on the wasm backend');
+}
 
 const random = new SeededRandom('wasm-matmul');
 const values = (shape: number[]) => random.normalArray(shape.reduce((a, b) => a * b, 1));
@@ -26,7 +39,7 @@ async function onBoth(compute: () => tf.Tensor | tf.Tensor[]): Promise<{ cpu: Fl
   };
   await tf.setBackend('cpu');
   const cpu = await read();
-  await tf.setBackend('wasm');
+  await useWasm();
   const before = tf.memory().numTensors;
   const wasm = await read();
   assert.equal(tf.memory().numTensors, before, 'the wasm kernels leak no tensors');
@@ -56,6 +69,11 @@ const CASES: Array<[number[], number[], boolean, boolean]> = [
   [[6, 9, 4], [6, 9, 4], false, true],
   [[6, 4, 9], [6, 4, 9], true, false],
   [[1, 9, 4], [6, 4, 9], false, false],
+  [[6, 9, 4], [6, 5, 9], true, true],
+  [[2, 3, 13, 11], [2, 3, 11, 9], false, false],
+  [[2, 3, 11, 13], [2, 3, 9, 11], true, true],
+  [[2, 3, 8, 16], [2, 3, 8, 16], false, true],
+  [[1, 5, 7], [4, 6, 5], true, true],
 ];
 
 test('matMul on wasm equals cpu for every transpose and batch shape', async () => {
@@ -86,4 +104,40 @@ test('gradients of batched attention-like products on wasm equal cpu', async () 
     return [value, ...grads, ...inputs];
   });
   assertClose(wasm, cpu, 'attention products');
+});
+
+test('Sum over leading axes on wasm equals cpu (column sums kernel), other reductions too', async () => {
+  const cases: Array<[number[], number | number[], boolean]> = [
+    [[512, 40], 0, false], [[7, 33], 0, true], [[3, 5, 17], [0, 1], false], [[3, 5, 17], [1, 0], true],
+    [[6, 5], 1, false], [[4, 6, 5], [0, 2], false], [[9], 0, false],
+  ];
+  for (const [shape, axis, keepDims] of cases) {
+    const x = values(shape);
+    const { cpu, wasm } = await onBoth(() => tf.sum(tf.tensor(x, shape), axis, keepDims));
+    assertClose(wasm, cpu, `sum ${shape} axis ${axis} keepDims ${keepDims}`);
+  }
+});
+
+test('the fused AdamW kernel on wasm gives exactly the float32 results of the op-by-op update', async () => {
+  const shapes = [[37, 5], [8], [3]];
+  const init = shapes.map((s) => values(s));
+  const grads = [0, 1, 2].map(() => shapes.map((s) => values(s)));
+  async function run(backend: 'cpu' | 'wasm', weightDecay: number): Promise<Float32Array[]> {
+    if (backend === 'wasm') await useWasm();
+    else await tf.setBackend('cpu');
+    const variables = init.map((v, i) => tf.variable(tf.tensor(v, shapes[i]), true, `adamw-${backend}-${weightDecay}-${i}`));
+    const optimizer = new AdamW({ beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay });
+    for (const [step, stepGrads] of grads.entries()) {
+      tf.tidy(() => optimizer.apply(variables.map((variable, i) => ({ variable, grad: tf.tensor(stepGrads[i], shapes[i]) })), 1e-3 * (step + 1)));
+    }
+    const out = await Promise.all(variables.map(async (v) => (await v.data()) as Float32Array));
+    optimizer.dispose();
+    tf.dispose(variables);
+    return out;
+  }
+  for (const weightDecay of [0, 0.01]) {
+    const cpu = await run('cpu', weightDecay);
+    const wasm = await run('wasm', weightDecay);
+    cpu.forEach((expected, i) => assert.deepEqual(Array.from(wasm[i]), Array.from(expected), `parameter ${i}, weight decay ${weightDecay}`));
+  }
 });

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds kernels/xnli-kernels.c into the two WebAssembly modules the app ships (committed, so that building the
+# app needs no C compiler): one importing a plain memory (tfjs's single-threaded wasm build), one importing a
+# shared memory (its threaded build). Needs clang and wasm-ld: sudo apt-get install clang lld
+set -euo pipefail
+cd "$(dirname "$0")/.."
+src=kernels/xnli-kernels.c
+out=src/backend/kernels
+mkdir -p "$out"
+flags=(--target=wasm32 -O3 -msimd128 -ffp-contract=off -fno-builtin -nostdlib -Wall -Werror)
+link=(-Wl,--no-entry -Wl,--import-memory -Wl,--strip-all)
+clang "${flags[@]}" "${link[@]}" -o "$out/xnli-kernels.wasm" "$src"
+clang "${flags[@]}" -matomics -mbulk-memory "${link[@]}" -Wl,--shared-memory -Wl,--max-memory=4294967296 -o "$out/xnli-kernels-shared.wasm" "$src"
+ls -l "$out"/*.wasm

@@ -1,0 +1,112 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+// Built from kernels/xnli-kernels.c by scripts/build-kernels.sh (committed: building the app needs no C compiler).
+import plainKernelsUrl from './kernels/xnli-kernels.wasm?url';
+import sharedKernelsUrl from './kernels/xnli-kernels-shared.wasm?url';
+import type { AdamWScalars } from './fused-adamw.ts';
+
+/** The parts of tfjs's wasm backend these kernels use. */
+export interface WasmBackendLike {
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  disposeData(dataId: object): void;
+  wasm: { _malloc(bytes: number): number; _free(pointer: number): void; wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
+}
+
+/** Exports of kernels/xnli-kernels.c; pointers are byte offsets in tfjs's wasm memory. */
+interface KernelExports {
+  batch_matmul(a: number, b: number, c: number, scratch: number, batch: number, m: number, k: number, n: number, transA: number, transB: number, strideA: number, strideB: number): void;
+  column_sums(x: number, out: number, rows: number, cols: number): void;
+  adamw(pOut: number, mOut: number, vOut: number, p: number, g: number, m: number, v: number, n: number, decays: number, decay: number, b1: number, omb1: number, b2: number, omb2: number, stepSize: number, bias2: number, eps: number): void;
+}
+
+let loaded: { backend: WasmBackendLike; kernels: KernelExports } | null = null;
+
+/**
+ * Instantiates the kernels on the memory of the wasm backend now active (plain or shared, as tfjs's build uses).
+ * Until this has run, and if it fails, the wasm backend keeps its own kernels: these only make it faster.
+ */
+export async function loadWasmKernels(backend: WasmBackendLike): Promise<void> {
+  if (loaded?.backend === backend) return;
+  loaded = null;
+  const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+  if (!memory) return;
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const response = await fetch(shared ? sharedKernelsUrl : plainKernelsUrl);
+  if (!response.ok) throw new Error(`could not load the wasm kernels (${response.status} ${response.statusText})`);
+  const { instance } = await WebAssembly.instantiate(await response.arrayBuffer(), { env: { memory } });
+  loaded = { backend, kernels: instance.exports as unknown as KernelExports };
+}
+
+/** Whether our kernels run on the active tfjs backend. */
+export function wasmKernelsActive(): boolean {
+  return kernelsFor(tf.backend()) !== null;
+}
+
+/** The kernels when they run on `backend` (the one tfjs passes a kernel), else null. */
+function kernelsFor(backend: object): KernelExports | null {
+  return loaded && loaded.backend === backend ? loaded.kernels : null;
+}
+
+const offsetOf = (backend: WasmBackendLike, t: TensorInfo | tf.Tensor) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+
+/**
+ * A batch of products with a distinct right-hand side per batch (attention's), which tfjs would run in its scalar
+ * loop: `a` [...batch, m, k] (or [..., k, m] transposed), `b` [...batch, k, n] (or [..., n, k]); `a`'s batch is
+ * `b`'s or 1. Returns null where the kernels are not loaded or the shapes are another kind.
+ */
+export function wasmBatchMatMul(backend: object, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo | null {
+  const kernels = kernelsFor(backend);
+  if (!kernels || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 3 || b.shape.length < 3) return null;
+  const batchShape = b.shape.slice(0, -2);
+  const batch = batchShape.reduce((x, y) => x * y, 1);
+  const batchA = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+  const sameBatch = a.shape.length === b.shape.length && a.shape.slice(0, -2).every((d, i) => d === batchShape[i]);
+  if (!sameBatch && batchA !== 1) return null;
+  const [m, k] = transposeA ? [a.shape.at(-1)!, a.shape.at(-2)!] : [a.shape.at(-2)!, a.shape.at(-1)!];
+  const [kb, n] = transposeB ? [b.shape.at(-1)!, b.shape.at(-2)!] : [b.shape.at(-2)!, b.shape.at(-1)!];
+  if (k !== kb) return null;
+  const wasmBackend = loaded!.backend;
+  const out = wasmBackend.makeOutput([...batchShape, m, n], 'float32');
+  const scratch = transposeB ? wasmBackend.wasm._malloc(Math.max(1, k * n) * 4) : 0;
+  try {
+    kernels.batch_matmul(offsetOf(wasmBackend, a), offsetOf(wasmBackend, b), offsetOf(wasmBackend, out), scratch, batch, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0, batchA === 1 && batch > 1 ? 0 : m * k, k * n);
+  } finally {
+    if (scratch) wasmBackend.wasm._free(scratch);
+  }
+  return out;
+}
+
+/**
+ * Sum over leading axes (the gradients of biases and LayerNorm parameters: [tokens, hidden] → [hidden]), which
+ * tfjs computes by transposing the input first. Returns null for any other reduction.
+ */
+export function wasmLeadingAxesSum(backend: object, x: TensorInfo, axes: number[], keepDims: boolean): TensorInfo | null {
+  const kernels = kernelsFor(backend);
+  if (!kernels || x.dtype !== 'float32' || axes.length === 0) return null;
+  const sorted = [...axes].sort((p, q) => p - q);
+  if (!sorted.every((axis, i) => axis === i) || sorted.length >= x.shape.length) return null;
+  const rows = x.shape.slice(0, sorted.length).reduce((p, q) => p * q, 1);
+  const kept = x.shape.slice(sorted.length);
+  const cols = kept.reduce((p, q) => p * q, 1);
+  const wasmBackend = loaded!.backend;
+  const out = wasmBackend.makeOutput(keepDims ? [...sorted.map(() => 1), ...kept] : kept, 'float32');
+  kernels.column_sums(offsetOf(wasmBackend, x), offsetOf(wasmBackend, out), rows, cols);
+  return out;
+}
+
+/**
+ * One AdamW update of a parameter in a single pass (src/train/adamw.ts's float32 operations, same order): returns
+ * the new parameter, m and v, or null where the wasm kernels are not running.
+ */
+export function wasmAdamW(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: AdamWScalars): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
+  const kernels = kernelsFor(tf.backend());
+  if (!kernels || [param, grad, m, v].some((t) => t.dtype !== 'float32')) return null;
+  const backend = loaded!.backend;
+  const outputs = [0, 1, 2].map(() => backend.makeOutput(param.shape, 'float32'));
+  const [pOut, mOut, vOut] = outputs.map((o) => offsetOf(backend, o));
+  kernels.adamw(pOut, mOut, vOut, offsetOf(backend, param), offsetOf(backend, grad), offsetOf(backend, m), offsetOf(backend, v), param.size,
+    s.decays ? 1 : 0, s.decay, s.b1, s.oneMinusB1, s.b2, s.oneMinusB2, s.stepSize, s.bias2, s.eps);
+  const engine = tf.engine() as unknown as { makeTensorFromTensorInfo(info: TensorInfo): tf.Tensor };
+  return outputs.map((o) => engine.makeTensorFromTensorInfo(o)) as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
