@@ -15,6 +15,8 @@ export default defineConfig({
       },
     },
   },
-  server: { host: '127.0.0.1' },
-  preview: { host: '127.0.0.1' },
+  // Cross-origin isolation (as cli/hub-like-server.ts and public/sw.js give it): tfjs's threaded wasm build
+  // needs SharedArrayBuffer to train on every core.
+  server: { host: '127.0.0.1', headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } },
+  preview: { host: '127.0.0.1', headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } },
 });

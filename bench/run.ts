@@ -4,12 +4,14 @@
 //   --original-wasm-matmul     measure tfjs-wasm's own BatchMatMul instead of the XNNPACK routing
 //   --save-baseline FILE       write the figures to FILE (e.g. bench/baseline.json)
 //   --baseline FILE            compare with FILE (default bench/baseline.json when it exists), ratio per figure
+//   --no-isolation             serve the bench page without COOP/COEP: tfjs's single-threaded wasm build
+//   --profile                  also print per-kernel times of the mini model on wasm (tf.profile)
 //   --skip-browser | --skip-torch | --skip-data   leave a part out
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BENCH_MODELS, trainingFlopsPerStep } from './models.ts';
-import { runBrowserTraining, runTorchReference, type TrainPlan } from './train.bench.ts';
+import { profileBrowserTraining, runBrowserTraining, runTorchReference, type TrainPlan } from './train.bench.ts';
 import { paddingBench, percentile, tokenizeBench, xnliLikeLengths } from './data.bench.ts';
 import { memoryTable } from './memory.bench.ts';
 import { compareLines, loadBaseline, saveBaseline } from './baseline.ts';
@@ -27,7 +29,7 @@ const value = (name: string) => {
   }
   return v;
 };
-const known = ['--quick', '--mini-everywhere', '--original-wasm-matmul', '--save-baseline', '--baseline', '--skip-browser', '--skip-torch', '--skip-data'];
+const known = ['--quick', '--mini-everywhere', '--original-wasm-matmul', '--no-isolation', '--profile', '--save-baseline', '--baseline', '--skip-browser', '--skip-torch', '--skip-data'];
 const unknown = args.filter((a, i) => a.startsWith('--') && !known.includes(a) && !(i > 0 && ['--save-baseline', '--baseline'].includes(args[i - 1])));
 if (unknown.length > 0) {
   console.error(`unknown option ${unknown[0]}: use ${known.join(', ')}`);
@@ -58,13 +60,13 @@ if (!flag('--skip-torch')) {
   else log(`  ${torch.info}`);
   for (const f of torch.figures) {
     figures[`torch.${f.model}.steps_per_s`] = f.stepsPerSecond;
-    log(`  ${f.model}: ${f.stepsPerSecond.toFixed(3)} steps/s, ${f.gflops.toFixed(2)} GFLOP/s`);
+    log(`  ${f.model}: ${f.stepsPerSecond.toFixed(3)} steps/s, ${f.gflops.toFixed(2)} GFLOP/s (${f.setting})`);
   }
 }
 
 if (!flag('--skip-browser')) {
   log(`\n== browser training (headless Chromium, the app's trainer, batch 8, length 64, fine-tune)${flag('--original-wasm-matmul') ? ' with the ORIGINAL wasm matMul' : ''}`);
-  const { figures: trained, isolated, chromium } = await runBrowserTraining(plans, { originalWasmMatMul: flag('--original-wasm-matmul'), log });
+  const { figures: trained, isolated, chromium } = await runBrowserTraining(plans, { originalWasmMatMul: flag('--original-wasm-matmul'), isolated: !flag('--no-isolation'), log });
   log(`  chromium ${chromium}, cross-origin isolated: ${isolated}`);
   log('\n| backend | model | steps/s | tokens/s | GFLOP/s | vs PyTorch |');
   log('| --- | --- | --- | --- | --- | --- |');
@@ -86,6 +88,14 @@ if (!flag('--skip-browser')) {
       log(`  ${f.model}: ${w.dispatchesPerStep.toFixed(0)} dispatches/step, ${(w.uploadedBytesPerStep / 1024).toFixed(1)} KiB tensor uploads/step, ${(w.uniformBytesPerStep / 1024).toFixed(1)} KiB uniforms/step, ${w.readbacksPerStep.toFixed(2)} readbacks/step (the run's one loss read at the end), pipelines compiled: ${w.pipelinesCompiledInRun} in the run, ${w.pipelinesCompiledWhileTimed} after warm-up`);
     }
   }
+}
+
+if (flag('--profile')) {
+  const mini = BENCH_MODELS.find((m) => m.name === 'mini')!;
+  const p = await profileBrowserTraining('wasm', mini, quick ? 2 : 3, !flag('--no-isolation'));
+  const total = p.kernels.reduce((sum, k) => sum + k.msPerStep, 0);
+  log(`\n== profile: mini on wasm, ${(p.secondsPerStep * 1000).toFixed(0)} ms/step under tf.profile, ${total.toFixed(0)} ms in ${p.kernelsPerStep.toFixed(0)} kernels (the rest is JavaScript between kernels)`);
+  for (const k of p.kernels.slice(0, 20)) log(`  ${k.msPerStep.toFixed(1).padStart(7)} ms/step ${k.callsPerStep.toFixed(0).padStart(5)} calls  ${k.name}`);
 }
 
 if (!flag('--skip-data')) {

@@ -153,7 +153,18 @@ function takeFault(options: HubLikeServerOptions, path: string, kinds: Fault['ki
 
 const STORAGE_PREFIX = '/__storage/';
 
+/**
+ * Makes the app's pages cross-origin isolated, so tfjs's threaded wasm build trains on every core
+ * (SharedArrayBuffer); the same headers as vite.config.ts and public/sw.js. CORP lets other origins embed files.
+ */
+export const CROSS_ORIGIN_ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'cross-origin',
+} as const;
+
 async function handle(options: HubLikeServerOptions, state: ServerState, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  for (const [name, value] of Object.entries(CROSS_ORIGIN_ISOLATION)) response.setHeader(name, value);
   response.setHeader('Access-Control-Allow-Origin', '*');
   response.setHeader(
     'Access-Control-Expose-Headers',

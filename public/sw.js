@@ -1,5 +1,7 @@
 // App-shell service worker: after one visit the pages, their bundles (and the .wasm files, the worker, the
-// embedded demo) come from this cache when the network is gone. Hub downloads are NOT handled here: they are
+// embedded demo) come from this cache when the network is gone. It also adds the cross-origin isolation headers
+// (COOP/COEP) to the app's own files, so that on a static host that cannot set headers the page is isolated from
+// its second load on and tfjs's wasm backend trains on every core (src/sw/register.ts reloads once for that). Hub downloads are NOT handled here: they are
 // verified and kept in the origin private file system by src/hub, so this worker never touches API, resolve,
 // or output requests (the Hub-like test and CLI server serves those from the same origin).
 const CACHE = 'xnli-app-shell-v1';
@@ -34,6 +36,16 @@ self.addEventListener('message', (event) => {
   })());
 });
 
+/** The response with COOP/COEP added (a static host may not send them); a copy, since headers are immutable. */
+function isolated(response) {
+  if (!response || response.type === 'opaque' || response.type === 'opaqueredirect' || response.status === 0) return response;
+  const headers = new Headers(response.headers);
+  headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+  headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
+  headers.set('Cross-Origin-Resource-Policy', 'same-origin');
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET') return;
@@ -46,15 +58,15 @@ self.addEventListener('fetch', (event) => {
     const cache = await caches.open(CACHE);
     if (immutable) {
       const hit = await cache.match(key);
-      if (hit) return hit;
+      if (hit) return isolated(hit);
     }
     try {
       const response = await fetch(request);
       if (response.ok && response.status === 200) await cache.put(key, response.clone());
-      return response;
+      return isolated(response);
     } catch (error) {
       const hit = await cache.match(key);
-      if (hit) return hit;
+      if (hit) return isolated(hit);
       throw error;
     }
   })());

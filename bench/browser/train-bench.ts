@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { wasmKernelsActive } from '../../src/backend/wasm-kernels.ts';
 import { describeBackend, initBackend, type BackendName } from '../../src/backend/index.ts';
 import { sequenceClassifierFromBuffers } from '../../src/model/classifier.ts';
 import { parseEncoderConfig } from '../../src/model/config.ts';
@@ -61,7 +62,7 @@ async function run(backend: BackendName, model: BenchModel, steps: number, warmu
     const started = performance.now();
     await train(classifier, examples, {}, options(steps), {}, 0, 512);
     const seconds = (performance.now() - started) / 1000;
-    const detail = info.wasm ? `simd ${info.wasm.simd}, threads ${info.wasm.multithread ? wasmThreads() : 1}` : describeBackend(info);
+    const detail = info.wasm ? `SIMD ${info.wasm.simd ? 'on' : 'off'}, ${info.wasm.multithread ? wasmThreads() : 1} thread(s), ${wasmKernelsActive() ? 'our kernels' : 'tfjs kernels only'}` : describeBackend(info);
     return { backend, detail, steps, seconds, stepsPerSecond: steps / seconds, webgpu: backend === 'webgpu' ? counters.read(steps) : undefined };
   } finally {
     classifier.dispose();
@@ -72,34 +73,41 @@ function wasmThreads(): number {
   return getThreadsCount();
 }
 
-declare global {
-  interface Window {
-    xnliBench: { run: typeof run; crossOriginIsolated: boolean };
-  }
-}
+export interface KernelProfile { secondsPerStep: number; kernelsPerStep: number; kernels: Array<{ name: string; msPerStep: number; callsPerStep: number }> }
 
-window.xnliBench = { run, crossOriginIsolated: globalThis.crossOriginIsolated === true };
-document.documentElement.dataset.benchReady = 'true';
-
-async function profile(backend: BackendName, model: BenchModel, steps: number): Promise<{ seconds: number; kernels: Array<[string, number, number]> }> {
+/** Per-kernel time of `steps` training steps (tf.profile; its bookkeeping slows the steps down by 20-30%). */
+async function profile(backend: BackendName, model: BenchModel, steps: number): Promise<KernelProfile> {
   await initBackend(backend, { fallback: false });
   const bytes = randomCheckpoint(model);
   const classifier = sequenceClassifierFromBuffers(bertConfigJson(model), bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-  const examples = syntheticPairs(model, model.batch * (steps + 1));
-  const options = (maxSteps: number) => ({ ...TRAIN_DEFAULTS, technique: 'fine-tune' as Technique, batchSize: model.batch, maxSteps, loggingSteps: maxSteps, evalSteps: 0, saveSteps: 0 });
-  await train(classifier, examples, {}, options(1), {}, 0, 512);
-  const started = performance.now();
-  const info = await tf.profile(async () => { await train(classifier, examples, {}, options(steps), {}, 0, 512); });
-  const seconds = (performance.now() - started) / 1000;
-  const byName = new Map<string, [number, number]>();
-  for (const k of info.kernels) {
-    const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
-    const e = byName.get(key) ?? [0, 0];
-    e[0] += Number(k.kernelTimeMs); e[1] += 1;
-    byName.set(key, e);
+  try {
+    const examples = syntheticPairs(model, model.batch * (steps + 1));
+    const options = (maxSteps: number) => ({ ...TRAIN_DEFAULTS, batchSize: model.batch, maxSteps, loggingSteps: maxSteps, evalSteps: 0, saveSteps: 0 });
+    await train(classifier, examples, {}, options(1), {}, 0, 512);
+    const started = performance.now();
+    const info = await tf.profile(async () => { await train(classifier, examples, {}, options(steps), {}, 0, 512); });
+    const secondsPerStep = (performance.now() - started) / 1000 / steps;
+    const byName = new Map<string, { ms: number; calls: number }>();
+    for (const k of info.kernels) {
+      // Ops that wrap kernels (`fusedMatMul__op`) and tape scopes would count their kernels twice.
+      if (k.name.endsWith('__op') || k.name.startsWith('unnamed')) continue;
+      const entry = byName.get(k.name) ?? { ms: 0, calls: 0 };
+      entry.ms += Number(k.kernelTimeMs);
+      entry.calls += 1;
+      byName.set(k.name, entry);
+    }
+    const kernels = [...byName.entries()].map(([name, e]) => ({ name, msPerStep: e.ms / steps, callsPerStep: e.calls / steps })).sort((a, b) => b.msPerStep - a.msPerStep);
+    return { secondsPerStep, kernelsPerStep: kernels.reduce((sum, k) => sum + k.callsPerStep, 0), kernels };
+  } finally {
+    classifier.dispose();
   }
-  classifier.dispose();
-  return { seconds, kernels: [...byName.entries()].map(([k, [ms, n]]) => [k, ms, n] as [string, number, number]).sort((a, b) => b[1] - a[1]) };
 }
-(window as unknown as { xnliProfile: typeof profile }).xnliProfile = profile;
-(window as unknown as { xnliThreadsInfo: () => unknown }).xnliThreadsInfo = async () => ({ flag: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'), threads: getThreadsCount(), hc: navigator.hardwareConcurrency });
+
+declare global {
+  interface Window {
+    xnliBench: { run: typeof run; profile: typeof profile; crossOriginIsolated: boolean };
+  }
+}
+
+window.xnliBench = { run, profile, crossOriginIsolated: globalThis.crossOriginIsolated === true };
+document.documentElement.dataset.benchReady = 'true';

@@ -19,9 +19,23 @@ export async function registerAppShellWorker(): Promise<boolean> {
     registration.active?.postMessage({ type: 'cache-shell', urls: [location.href, ...loaded] });
     await shellCached;
     document.documentElement.dataset.offlineReady = 'true';
+    reloadOnceForIsolation();
     return true;
   } catch (error) {
     console.warn(`offline app shell unavailable: ${(error as Error).message}`);
     return false;
   }
+}
+
+/**
+ * On a host that sends no COOP/COEP headers the first visit is not cross-origin isolated (wasm then trains on one
+ * thread); the service worker adds them, so one reload, before anything has started, gives isolation. At most
+ * once per tab, and never while the user has begun anything (the page marks that with data-busy).
+ */
+function reloadOnceForIsolation(): void {
+  if (globalThis.crossOriginIsolated || !('crossOriginIsolated' in globalThis)) return;
+  if (!navigator.serviceWorker.controller || sessionStorage.getItem('xnli-isolation-reload')) return;
+  if (document.documentElement.dataset.busy === 'true') return;
+  sessionStorage.setItem('xnli-isolation-reload', '1');
+  location.reload();
 }

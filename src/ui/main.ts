@@ -73,6 +73,8 @@ else setupChanged(fromLink.config);
 
 function train(config: RunConfig): void {
   setup.setRunning(true);
+  // Once anything has started, the service worker's one-time reload for cross-origin isolation must not happen.
+  document.documentElement.dataset.busy = 'true';
   const started = performance.now();
   // Runs started here are kept in this browser (history as logged, checkpoints), so a reload can resume them.
   const job = trainJob(config, {});
