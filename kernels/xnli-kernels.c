@@ -132,3 +132,18 @@ void adamw(float *p_out, float *m_out, float *v_out, const float *p, const float
     p_out[i] = pi - (mi / denom) * step_size;
   }
 }
+
+// tf.dropout's multiplier, drawn as tfjs draws it but without a JavaScript loop per element: seedrandom's Alea
+// generator (state s0, s1, s2, c from the seed string, set up in JavaScript) in the same double arithmetic, each
+// draw rounded to float32 as tfjs's randomUniform stores it, then floor(u + keep) / keep in float32.
+EXPORT(dropout_mask)
+void dropout_mask(float *out, int n, float keep, double s0, double s1, double s2, double c) {
+  for (int i = 0; i < n; i++) {
+    const double t = 2091639.0 * s0 + c * 2.3283064365386963e-10;
+    s0 = s1;
+    s1 = s2;
+    c = (double)(int)t;
+    s2 = t - c;
+    out[i] = __builtin_floorf((float)s2 + keep) / keep;
+  }
+}

@@ -3,7 +3,8 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 // Built from kernels/xnli-kernels.c by scripts/build-kernels.sh (committed: building the app needs no C compiler).
 import plainKernelsUrl from './kernels/xnli-kernels.wasm?url';
 import sharedKernelsUrl from './kernels/xnli-kernels-shared.wasm?url';
-import type { AdamWScalars } from './fused-adamw.ts';
+import seedrandom from 'seedrandom';
+import type { AdamWScalars } from './fused-ops.ts';
 
 /** The parts of tfjs's wasm backend these kernels use. */
 export interface WasmBackendLike {
@@ -17,6 +18,7 @@ export interface WasmBackendLike {
 interface KernelExports {
   batch_matmul(a: number, b: number, c: number, scratch: number, batch: number, m: number, k: number, n: number, transA: number, transB: number, strideA: number, strideB: number): void;
   column_sums(x: number, out: number, rows: number, cols: number): void;
+  dropout_mask(out: number, n: number, keep: number, s0: number, s1: number, s2: number, c: number): void;
   adamw(pOut: number, mOut: number, vOut: number, p: number, g: number, m: number, v: number, n: number, decays: number, decay: number, b1: number, omb1: number, b2: number, omb2: number, stepSize: number, bias2: number, eps: number): void;
 }
 
@@ -109,4 +111,16 @@ export function wasmAdamW(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf
     s.decays ? 1 : 0, s.decay, s.b1, s.oneMinusB1, s.b2, s.oneMinusB2, s.stepSize, s.bias2, s.eps);
   const engine = tf.engine() as unknown as { makeTensorFromTensorInfo(info: TensorInfo): tf.Tensor };
   return outputs.map((o) => engine.makeTensorFromTensorInfo(o)) as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
+
+/** tf.dropout's multiplier for `shape` with this seed, bit for bit (kernels/xnli-kernels.c: dropout_mask). */
+export function wasmDropoutMask(shape: number[], rate: number, seed: string): tf.Tensor | null {
+  const kernels = kernelsFor(tf.backend());
+  if (!kernels) return null;
+  const backend = loaded!.backend;
+  const out = backend.makeOutput(shape, 'float32');
+  // The generator tfjs's randomUniform uses (seedrandom's Alea), seeded the same way; the kernel draws from it.
+  const { s0, s1, s2, c } = seedrandom.alea(seed, { state: true }).state() as { s0: number; s1: number; s2: number; c: number };
+  kernels.dropout_mask(offsetOf(backend, out), shape.reduce((a, b) => a * b, 1), 1 - rate, s0, s1, s2, c);
+  return (tf.engine() as unknown as { makeTensorFromTensorInfo(info: TensorInfo): tf.Tensor }).makeTensorFromTensorInfo(out);
 }

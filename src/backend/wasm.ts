@@ -6,8 +6,8 @@ import threadedSimdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend
 import { fixWasmFusedMatMul } from './wasm-fused-matmul-fix.ts';
 import { routeWasmMatMulToXnnpack } from './wasm-fast-matmul.ts';
 import { routeWasmSumToKernels } from './wasm-sum.ts';
-import { setFusedAdamW } from './fused-adamw.ts';
-import { wasmAdamW } from './wasm-kernels.ts';
+import { setFusedOps } from './fused-ops.ts';
+import { wasmAdamW, wasmDropoutMask } from './wasm-kernels.ts';
 
 let pathsSet = false;
 
@@ -16,7 +16,7 @@ export function prepareWasmBackend(): void {
   if (pathsSet) return;
   routeWasmMatMulToXnnpack();
   routeWasmSumToKernels();
-  setFusedAdamW(wasmAdamW);
+  setFusedOps({ adamW: wasmAdamW, dropoutMask: wasmDropoutMask });
   fixWasmFusedMatMul();
   setWasmPaths({
     'tfjs-backend-wasm.wasm': plainWasmUrl,

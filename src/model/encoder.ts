@@ -4,6 +4,7 @@
  * Weights are looked up by their Hugging Face names; Linear weights are `[out, in]`.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { seededDropout } from './dropout.ts';
 import { embeddingLookup } from './embedding.ts';
 import type { Activation, EncoderConfig } from './config.ts';
 
@@ -28,7 +29,7 @@ export function sequenceClassifierLogits(config: EncoderConfig, w: WeightLookup,
   const [batch, seqLen] = inputs.inputIds.shape;
   let site = 0;
   const drop = (x: tf.Tensor, rate: number): tf.Tensor =>
-    dropout.training && rate > 0 ? tf.dropout(x, rate, undefined, `${dropout.seed}/${site++}`) : x;
+    dropout.training && rate > 0 ? seededDropout(x, rate, `${dropout.seed}/${site++}`) : x;
 
   const keyMask = tf.reshape(tf.mul(tf.sub(1, tf.cast(inputs.attentionMask, 'float32')), MASKED_SCORE), [batch, 1, 1, seqLen]);
   const prefix = config.architecture;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedAdamW, type AdamWScalars } from '../backend/fused-adamw.ts';
+import { fusedAdamW, type AdamWScalars } from '../backend/fused-ops.ts';
 
 /** PyTorch's torch.optim.AdamW defaults, as the reference trainer uses them. */
 export interface AdamWConfig {

@@ -10,15 +10,16 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { routeWasmMatMulToXnnpack } from '../../src/backend/wasm-fast-matmul.ts';
 import { fixWasmFusedMatMul } from '../../src/backend/wasm-fused-matmul-fix.ts';
 import { routeWasmSumToKernels } from '../../src/backend/wasm-sum.ts';
-import { loadWasmKernels, wasmAdamW, wasmKernelsActive, type WasmBackendLike } from '../../src/backend/wasm-kernels.ts';
-import { setFusedAdamW } from '../../src/backend/fused-adamw.ts';
+import { loadWasmKernels, wasmAdamW, wasmDropoutMask, wasmKernelsActive, type WasmBackendLike } from '../../src/backend/wasm-kernels.ts';
+import { fusedDropoutMask, setFusedOps } from '../../src/backend/fused-ops.ts';
 import { AdamW } from '../../src/train/adamw.ts';
+import { seededDropout } from '../../src/model/dropout.ts';
 import { SeededRandom } from '../../src/model/prng.ts';
 
 routeWasmMatMulToXnnpack();
 fixWasmFusedMatMul();
 routeWasmSumToKernels();
-setFusedAdamW(wasmAdamW);
+setFusedOps({ adamW: wasmAdamW, dropoutMask: wasmDropoutMask });
 
 async function useWasm(): Promise<void> {
   await tf.setBackend('wasm');
@@ -139,5 +140,24 @@ test('the fused AdamW kernel on wasm gives exactly the float32 results of the op
     const cpu = await run('cpu', weightDecay);
     const wasm = await run('wasm', weightDecay);
     cpu.forEach((expected, i) => assert.deepEqual(Array.from(wasm[i]), Array.from(expected), `parameter ${i}, weight decay ${weightDecay}`));
+  }
+});
+
+test('dropout on wasm (our mask kernel) equals tf.dropout on cpu to the bit, gradient included', async () => {
+  for (const [shape, rate, seed] of [[[512, 40], 0.1, '73/0'], [[3, 2, 7, 7], 0.2, 'abc/5'], [[5], 0.5, '1']] as Array<[number[], number, string]>) {
+    const x = values(shape);
+    const compute = (dropout: (t: tf.Tensor) => tf.Tensor) => {
+      // The gradient of sum(dropout(t)²) is 2·dropout(t)·mask: float32 products, equal on both backends.
+      const { grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.square(dropout(t))))([tf.tensor(x, shape)]);
+      return [dropout(tf.tensor(x, shape)), ...grads];
+    };
+    await tf.setBackend('cpu');
+    const expected = tf.tidy(() => compute((t) => tf.dropout(t, rate, undefined, seed))).map((t) => { const d = t.dataSync(); t.dispose(); return Array.from(d); });
+    await useWasm();
+    const mask = fusedDropoutMask(shape, rate, seed);
+    assert.ok(mask, 'the wasm kernel made the mask');
+    mask.dispose();
+    const actual = tf.tidy(() => compute((t) => seededDropout(t, rate, seed))).map((t) => { const d = t.dataSync(); t.dispose(); return Array.from(d); });
+    actual.forEach((a, i) => assert.deepEqual(a, expected[i], `${shape} rate ${rate}: output ${i}`));
   }
 });
