@@ -95,7 +95,7 @@ if (flag('--profile')) {
   const p = await profileBrowserTraining('wasm', mini, quick ? 2 : 3, !flag('--no-isolation'));
   const total = p.kernels.reduce((sum, k) => sum + k.msPerStep, 0);
   log(`\n== profile: mini on wasm, ${(p.secondsPerStep * 1000).toFixed(0)} ms/step under tf.profile, ${total.toFixed(0)} ms in ${p.kernelsPerStep.toFixed(0)} kernels (the rest is JavaScript between kernels)`);
-  for (const k of p.kernels.slice(0, 20)) log(`  ${k.msPerStep.toFixed(1).padStart(7)} ms/step ${k.callsPerStep.toFixed(0).padStart(5)} calls  ${k.name}`);
+  for (const k of p.kernels.slice(0, Number(process.env.TOPK ?? 20))) log(`  ${k.msPerStep.toFixed(1).padStart(7)} ms/step ${k.callsPerStep.toFixed(0).padStart(5)} calls  ${k.name}`);
 }
 
 if (!flag('--skip-data')) {

@@ -22,7 +22,7 @@ const PAGE_OUT = '/tmp/xnli-bench-page';
 async function buildBenchPage(): Promise<void> {
   await build({
     configFile: false, plugins: [tfjsWasmThreadsPlugin()], root: fileURLToPath(new URL('./browser', import.meta.url)), logLevel: 'warn',
-    build: { outDir: PAGE_OUT, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 5000 },
+    build: { outDir: PAGE_OUT, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 5000, minify: process.env.BENCH_NO_MINIFY !== '1' },
   });
 }
 

@@ -147,3 +147,30 @@ void dropout_mask(float *out, int n, float keep, double s0, double s1, double s2
     out[i] = __builtin_floorf((float)s2 + keep) / keep;
   }
 }
+
+// out[i][:] = table[ids[i]][:] (an embedding lookup). Returns 0, or 1 without writing when an id is out of range
+// (the caller then lets tfjs's own kernel report it).
+EXPORT(gather_rows)
+int gather_rows(const float *table, const int *ids, float *out, int count, int rows, int width) {
+  for (int i = 0; i < count; i++)
+    if (ids[i] < 0 || ids[i] >= rows) return 1;
+  for (int i = 0; i < count; i++) __builtin_memcpy(out + i * width, table + ids[i] * width, width * sizeof(float));
+  return 0;
+}
+
+// out = zeros(rows, width); out[ids[i]][:] += updates[i][:] for i in order (an embedding gradient: repeated ids
+// summed in the order tfjs's ScatterNd sums them). Returns 0, or 1 without writing when an id is out of range.
+EXPORT(scatter_add_rows)
+int scatter_add_rows(const int *ids, const float *updates, float *out, int count, int rows, int width) {
+  for (int i = 0; i < count; i++)
+    if (ids[i] < 0 || ids[i] >= rows) return 1;
+  __builtin_memset(out, 0, (unsigned long)rows * width * sizeof(float));
+  for (int i = 0; i < count; i++) {
+    float *row = out + ids[i] * width;
+    const float *update = updates + i * width;
+    int j = 0;
+    for (; j + 4 <= width; j += 4) wasm_v128_store(row + j, wasm_f32x4_add(wasm_v128_load(row + j), wasm_v128_load(update + j)));
+    for (; j < width; j++) row[j] += update[j];
+  }
+  return 0;
+}

@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 src=kernels/xnli-kernels.c
 out=src/backend/kernels
 mkdir -p "$out"
-flags=(--target=wasm32 -O3 -msimd128 -ffp-contract=off -fno-builtin -nostdlib -Wall -Werror)
+flags=(--target=wasm32 -O3 -msimd128 -mbulk-memory -ffp-contract=off -fno-builtin -nostdlib -Wall -Werror)
 link=(-Wl,--no-entry -Wl,--import-memory -Wl,--strip-all)
 clang "${flags[@]}" "${link[@]}" -o "$out/xnli-kernels.wasm" "$src"
-clang "${flags[@]}" -matomics -mbulk-memory "${link[@]}" -Wl,--shared-memory -Wl,--max-memory=4294967296 -o "$out/xnli-kernels-shared.wasm" "$src"
+clang "${flags[@]}" -matomics "${link[@]}" -Wl,--shared-memory -Wl,--max-memory=4294967296 -o "$out/xnli-kernels-shared.wasm" "$src"
 ls -l "$out"/*.wasm

@@ -18,6 +18,8 @@ export interface WasmBackendLike {
 interface KernelExports {
   batch_matmul(a: number, b: number, c: number, scratch: number, batch: number, m: number, k: number, n: number, transA: number, transB: number, strideA: number, strideB: number): void;
   column_sums(x: number, out: number, rows: number, cols: number): void;
+  gather_rows(table: number, ids: number, out: number, count: number, rows: number, width: number): number;
+  scatter_add_rows(ids: number, updates: number, out: number, count: number, rows: number, width: number): number;
   dropout_mask(out: number, n: number, keep: number, s0: number, s1: number, s2: number, c: number): void;
   adamw(pOut: number, mOut: number, vOut: number, p: number, g: number, m: number, v: number, n: number, decays: number, decay: number, b1: number, omb1: number, b2: number, omb2: number, stepSize: number, bias2: number, eps: number): void;
 }
@@ -75,6 +77,43 @@ export function wasmBatchMatMul(backend: object, a: TensorInfo, b: TensorInfo, t
     kernels.batch_matmul(offsetOf(wasmBackend, a), offsetOf(wasmBackend, b), offsetOf(wasmBackend, out), scratch, batch, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0, batchA === 1 && batch > 1 ? 0 : m * k, k * n);
   } finally {
     if (scratch) wasmBackend.wasm._free(scratch);
+  }
+  return out;
+}
+
+/**
+ * `tf.gather(table, ids)` of rows (axis 0, no batch dims): the embedding lookups, which tfjs-wasm copies element
+ * by element. Returns null for other gathers, or when an id is out of range (tfjs's kernel then reports it).
+ */
+export function wasmGatherRows(backend: object, x: TensorInfo, indices: TensorInfo, axis: number, batchDims: number): TensorInfo | null {
+  const kernels = kernelsFor(backend);
+  if (!kernels || x.dtype !== 'float32' || indices.dtype !== 'int32' || axis !== 0 || batchDims !== 0 || x.shape.length < 1) return null;
+  const width = x.shape.slice(1).reduce((p, q) => p * q, 1);
+  const count = indices.shape.reduce((p, q) => p * q, 1);
+  const wasmBackend = loaded!.backend;
+  const out = wasmBackend.makeOutput([...indices.shape, ...x.shape.slice(1)], 'float32');
+  if (kernels.gather_rows(offsetOf(wasmBackend, x), offsetOf(wasmBackend, indices), offsetOf(wasmBackend, out), count, x.shape[0]!, width) !== 0) {
+    wasmBackend.disposeData(out.dataId);
+    return null;
+  }
+  return out;
+}
+
+/**
+ * `tf.scatterND(ids [n, 1], updates [n, ...row], [rows, ...row])`: the embedding gradient (repeated ids summed in
+ * tfjs's order). Returns null for other scatters or an out-of-range id.
+ */
+export function wasmScatterRows(backend: object, indices: TensorInfo, updates: TensorInfo, shape: number[]): TensorInfo | null {
+  const kernels = kernelsFor(backend);
+  if (!kernels || updates.dtype !== 'float32' || indices.dtype !== 'int32' || indices.shape.length !== 2 || indices.shape[1] !== 1) return null;
+  const count = indices.shape[0]!;
+  const width = shape.slice(1).reduce((p, q) => p * q, 1);
+  if (updates.shape[0] !== count || updates.shape.slice(1).reduce((p, q) => p * q, 1) !== width) return null;
+  const wasmBackend = loaded!.backend;
+  const out = wasmBackend.makeOutput(shape, 'float32');
+  if (kernels.scatter_add_rows(offsetOf(wasmBackend, indices), offsetOf(wasmBackend, updates), offsetOf(wasmBackend, out), count, shape[0]!, width) !== 0) {
+    wasmBackend.disposeData(out.dataId);
+    return null;
   }
   return out;
 }

@@ -5,7 +5,7 @@ import simdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import threadedSimdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { fixWasmFusedMatMul } from './wasm-fused-matmul-fix.ts';
 import { routeWasmMatMulToXnnpack } from './wasm-fast-matmul.ts';
-import { routeWasmSumToKernels } from './wasm-sum.ts';
+import { routeWasmKernels } from './wasm-routes.ts';
 import { setFusedOps } from './fused-ops.ts';
 import { wasmAdamW, wasmDropoutMask } from './wasm-kernels.ts';
 
@@ -15,7 +15,7 @@ let pathsSet = false;
 export function prepareWasmBackend(): void {
   if (pathsSet) return;
   routeWasmMatMulToXnnpack();
-  routeWasmSumToKernels();
+  routeWasmKernels();
   setFusedOps({ adamW: wasmAdamW, dropoutMask: wasmDropoutMask });
   fixWasmFusedMatMul();
   setWasmPaths({

@@ -9,16 +9,17 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { routeWasmMatMulToXnnpack } from '../../src/backend/wasm-fast-matmul.ts';
 import { fixWasmFusedMatMul } from '../../src/backend/wasm-fused-matmul-fix.ts';
-import { routeWasmSumToKernels } from '../../src/backend/wasm-sum.ts';
+import { routeWasmKernels } from '../../src/backend/wasm-routes.ts';
 import { loadWasmKernels, wasmAdamW, wasmDropoutMask, wasmKernelsActive, type WasmBackendLike } from '../../src/backend/wasm-kernels.ts';
 import { fusedDropoutMask, setFusedOps } from '../../src/backend/fused-ops.ts';
 import { AdamW } from '../../src/train/adamw.ts';
 import { seededDropout } from '../../src/model/dropout.ts';
+import { embeddingLookup } from '../../src/model/embedding.ts';
 import { SeededRandom } from '../../src/model/prng.ts';
 
 routeWasmMatMulToXnnpack();
 fixWasmFusedMatMul();
-routeWasmSumToKernels();
+routeWasmKernels();
 setFusedOps({ adamW: wasmAdamW, dropoutMask: wasmDropoutMask });
 
 async function useWasm(): Promise<void> {
@@ -160,4 +161,33 @@ test('dropout on wasm (our mask kernel) equals tf.dropout on cpu to the bit, gra
     const actual = tf.tidy(() => compute((t) => seededDropout(t, rate, seed))).map((t) => { const d = t.dataSync(); t.dispose(); return Array.from(d); });
     actual.forEach((a, i) => assert.deepEqual(a, expected[i], `${shape} rate ${rate}: output ${i}`));
   }
+});
+
+test('embedding lookups and their gradients on wasm (row gather and scatter kernels) equal cpu', async () => {
+  const table = values([50, 12]);
+  const ids = [3, 0, 49, 3, 7, 3, 12, 0];
+  const cube = values([6, 2, 3]);
+  const { cpu, wasm } = await onBoth(() => {
+    const inputs = [tf.tensor2d(table, [50, 12])];
+    const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.square(embeddingLookup(t as tf.Tensor2D, tf.tensor1d(ids, 'int32')))))(inputs);
+    return [embeddingLookup(inputs[0] as tf.Tensor2D, tf.tensor1d(ids, 'int32')), tf.gather(tf.tensor3d(cube, [6, 2, 3]), tf.tensor1d([5, 1], 'int32')), value, ...grads];
+  });
+  assertClose(wasm, cpu, 'embedding lookup');
+  await useWasm();
+  assert.throws(() => tf.gather(tf.tensor2d(table, [50, 12]), tf.tensor1d([50], 'int32')).dataSync(), /index|bound|range/i, 'an id out of range is still an error');
+});
+
+test('Identity and same-dtype Cast on wasm share the data and count references (no copy, nothing freed early)', async () => {
+  await useWasm();
+  const before = tf.memory().numTensors;
+  const x = tf.tensor2d(values([4, 3]), [4, 3]);
+  const expected = Array.from(x.dataSync());
+  const copies = [tf.clone(x), tf.cast(x, 'float32')];
+  x.dispose();
+  for (const copy of copies) assert.deepEqual(Array.from(copy.dataSync()), expected, 'a copy outlives its source');
+  copies[0]!.dispose();
+  assert.deepEqual(Array.from(copies[1]!.dataSync()), expected, 'disposing one sharer keeps the data of the other');
+  copies[1]!.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  assert.deepEqual(Array.from(tf.cast(tf.tensor1d([1.7, -2.2]), 'int32').dataSync()), [1, -2], 'a real cast still converts');
 });
