@@ -174,3 +174,126 @@ int scatter_add_rows(const int *ids, const float *updates, float *out, int count
   }
   return 0;
 }
+
+// ---- LayerNorm and GELU, forward and backward, for rows of a [rows, cols] activation ----
+// LayerNorm: mean and variance in float32 summed in order (as tf.moments), y = (x − mean)·rstd·gamma + beta with
+// rstd = 1/√(var + eps); mean and rstd are kept per row for the backward pass.
+EXPORT(layer_norm)
+void layer_norm(const float *x, const float *gamma, const float *beta, float *y, float *mean_out, float *rstd_out,
+                int rows, int cols, float eps) {
+  for (int r = 0; r < rows; r++) {
+    const float *xr = x + r * cols;
+    float sum = 0;
+    for (int j = 0; j < cols; j++) sum += xr[j];
+    const float mean = sum / (float)cols;
+    float squares = 0;
+    for (int j = 0; j < cols; j++) squares += (xr[j] - mean) * (xr[j] - mean);
+    const float rstd = 1.0f / __builtin_sqrtf(squares / (float)cols + eps);
+    mean_out[r] = mean;
+    rstd_out[r] = rstd;
+    float *yr = y + r * cols;
+    const v128_t vmean = wasm_f32x4_splat(mean), vrstd = wasm_f32x4_splat(rstd);
+    int j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const v128_t normalised = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + j), vmean), vrstd);
+      wasm_v128_store(yr + j, wasm_f32x4_add(wasm_f32x4_mul(normalised, wasm_v128_load(gamma + j)), wasm_v128_load(beta + j)));
+    }
+    for (; j < cols; j++) yr[j] = (xr[j] - mean) * rstd * gamma[j] + beta[j];
+  }
+}
+
+// dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·gamma and x̂ = (x − mean)·rstd; dgamma = Σ_rows dy·x̂,
+// dbeta = Σ_rows dy (rows in order).
+EXPORT(layer_norm_backward)
+void layer_norm_backward(const float *dy, const float *x, const float *gamma, const float *mean, const float *rstd,
+                         float *dx, float *dgamma, float *dbeta, int rows, int cols) {
+  __builtin_memset(dgamma, 0, cols * sizeof(float));
+  __builtin_memset(dbeta, 0, cols * sizeof(float));
+  for (int r = 0; r < rows; r++) {
+    const float *dyr = dy + r * cols, *xr = x + r * cols;
+    const float m = mean[r], s = rstd[r];
+    float sum_g = 0, sum_gx = 0;
+    for (int j = 0; j < cols; j++) {
+      const float xhat = (xr[j] - m) * s, g = dyr[j] * gamma[j];
+      sum_g += g;
+      sum_gx += g * xhat;
+      dgamma[j] += dyr[j] * xhat;
+      dbeta[j] += dyr[j];
+    }
+    const float mean_g = sum_g / (float)cols, mean_gx = sum_gx / (float)cols;
+    float *dxr = dx + r * cols;
+    for (int j = 0; j < cols; j++) {
+      const float xhat = (xr[j] - m) * s;
+      dxr[j] = s * (dyr[j] * gamma[j] - mean_g - xhat * mean_gx);
+    }
+  }
+}
+
+// e^x for float32 lanes (Cephes expf: range reduction by ln 2, degree-6 polynomial; about 1 ulp).
+static v128_t exp4(v128_t x) {
+  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.3f)), wasm_f32x4_splat(88.3f));
+  const v128_t n = wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)), wasm_f32x4_splat(0.5f)));
+  x = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
+  x = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
+  const v128_t z = wasm_f32x4_mul(x, x);
+  v128_t y = wasm_f32x4_splat(1.9875691500e-4f);
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(1.3981999507e-3f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(8.3334519073e-3f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(4.1665795894e-2f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(1.6666665459e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_mul(y, x), wasm_f32x4_splat(5.0000001201e-1f));
+  y = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(y, z), x), wasm_f32x4_splat(1.0f));
+  const v128_t pow2n = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(y, pow2n);
+}
+
+// erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), the formula tfjs's Erf kernels use.
+static v128_t erf4(v128_t x) {
+  const v128_t sign = wasm_v128_and(x, wasm_i32x4_splat((int)0x80000000));
+  const v128_t v = wasm_f32x4_abs(x);
+  const v128_t t = wasm_f32x4_div(wasm_f32x4_splat(1.0f), wasm_f32x4_add(wasm_f32x4_splat(1.0f), wasm_f32x4_mul(wasm_f32x4_splat(0.3275911f), v)));
+  v128_t poly = wasm_f32x4_splat(1.061405429f);
+  poly = wasm_f32x4_add(wasm_f32x4_mul(poly, t), wasm_f32x4_splat(-1.453152027f));
+  poly = wasm_f32x4_add(wasm_f32x4_mul(poly, t), wasm_f32x4_splat(1.421413741f));
+  poly = wasm_f32x4_add(wasm_f32x4_mul(poly, t), wasm_f32x4_splat(-0.284496736f));
+  poly = wasm_f32x4_add(wasm_f32x4_mul(poly, t), wasm_f32x4_splat(0.254829592f));
+  const v128_t e = exp4(wasm_f32x4_neg(wasm_f32x4_mul(v, v)));
+  const v128_t magnitude = wasm_f32x4_sub(wasm_f32x4_splat(1.0f), wasm_f32x4_mul(wasm_f32x4_mul(poly, t), e));
+  return wasm_v128_or(magnitude, sign);
+}
+
+// The last 1-3 elements: lanes padded with zeros, only the valid ones written (no stack arrays: nothing may be
+// written to memory but the caller's buffers).
+static v128_t load_tail(const float *p, int count) {
+  return wasm_f32x4_make(p[0], count > 1 ? p[1] : 0.0f, count > 2 ? p[2] : 0.0f, 0.0f);
+}
+static void store_tail(float *p, v128_t v, int count) {
+  p[0] = wasm_f32x4_extract_lane(v, 0);
+  if (count > 1) p[1] = wasm_f32x4_extract_lane(v, 1);
+  if (count > 2) p[2] = wasm_f32x4_extract_lane(v, 2);
+}
+
+// GELU (exact form): y = x·½·(1 + erf(x/√2)).
+static v128_t gelu4(v128_t x) {
+  const v128_t cdf = wasm_f32x4_mul(wasm_f32x4_splat(0.5f), wasm_f32x4_add(wasm_f32x4_splat(1.0f), erf4(wasm_f32x4_mul(x, wasm_f32x4_splat(0.70710678118654752f)))));
+  return wasm_f32x4_mul(x, cdf);
+}
+EXPORT(gelu)
+void gelu(const float *x, float *y, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, gelu4(wasm_v128_load(x + i)));
+  if (i < n) store_tail(y + i, gelu4(load_tail(x + i, n - i)), n - i);
+}
+
+// dx = dy·(½·(1 + erf(x/√2)) + x·e^(−x²/2)/√(2π)).
+static v128_t gelu_grad4(v128_t dy, v128_t x) {
+  const v128_t cdf = wasm_f32x4_mul(wasm_f32x4_splat(0.5f), wasm_f32x4_add(wasm_f32x4_splat(1.0f), erf4(wasm_f32x4_mul(x, wasm_f32x4_splat(0.70710678118654752f)))));
+  const v128_t pdf = wasm_f32x4_mul(exp4(wasm_f32x4_mul(wasm_f32x4_mul(x, x), wasm_f32x4_splat(-0.5f))), wasm_f32x4_splat(0.39894228040143268f));
+  return wasm_f32x4_mul(dy, wasm_f32x4_add(cdf, wasm_f32x4_mul(x, pdf)));
+}
+EXPORT(gelu_backward)
+void gelu_backward(const float *dy, const float *x, float *dx, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dx + i, gelu_grad4(wasm_v128_load(dy + i), wasm_v128_load(x + i)));
+  if (i < n) store_tail(dx + i, gelu_grad4(load_tail(dy + i, n - i), load_tail(x + i, n - i)), n - i);
+}

@@ -14,11 +14,27 @@ export type FusedAdamW = (param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf
  */
 export type FusedDropoutMask = (shape: number[], rate: number, seed: string) => tf.Tensor | null;
 
-const fused: { adamW: FusedAdamW | null; dropoutMask: FusedDropoutMask | null } = { adamW: null, dropoutMask: null };
+/** LayerNorm over the last axis of [rows, cols] with its gradient, in one kernel each way; null where it cannot run. */
+export type FusedLayerNorm = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number) => tf.Tensor | null;
+
+/** GELU (erf form) with its gradient, in one kernel each way; null where it cannot run. */
+export type FusedGelu = (x: tf.Tensor) => tf.Tensor | null;
+
+interface FusedOps { adamW: FusedAdamW; dropoutMask: FusedDropoutMask; layerNorm: FusedLayerNorm; gelu: FusedGelu }
+
+const fused: { [K in keyof FusedOps]: FusedOps[K] | null } = { adamW: null, dropoutMask: null, layerNorm: null, gelu: null };
 
 /** Set by a backend that has fused kernels (the wasm one: src/backend/wasm-kernels.ts). */
-export function setFusedOps(ops: { adamW: FusedAdamW; dropoutMask: FusedDropoutMask }): void {
+export function setFusedOps(ops: FusedOps): void {
   Object.assign(fused, ops);
+}
+
+export function fusedLayerNorm(...args: Parameters<FusedLayerNorm>): ReturnType<FusedLayerNorm> {
+  return fused.layerNorm ? fused.layerNorm(...args) : null;
+}
+
+export function fusedGelu(...args: Parameters<FusedGelu>): ReturnType<FusedGelu> {
+  return fused.gelu ? fused.gelu(...args) : null;
 }
 
 export function fusedAdamW(...args: Parameters<FusedAdamW>): ReturnType<FusedAdamW> {

@@ -20,6 +20,10 @@ interface KernelExports {
   column_sums(x: number, out: number, rows: number, cols: number): void;
   gather_rows(table: number, ids: number, out: number, count: number, rows: number, width: number): number;
   scatter_add_rows(ids: number, updates: number, out: number, count: number, rows: number, width: number): number;
+  layer_norm(x: number, gamma: number, beta: number, y: number, mean: number, rstd: number, rows: number, cols: number, eps: number): void;
+  layer_norm_backward(dy: number, x: number, gamma: number, mean: number, rstd: number, dx: number, dgamma: number, dbeta: number, rows: number, cols: number): void;
+  gelu(x: number, y: number, n: number): void;
+  gelu_backward(dy: number, x: number, dx: number, n: number): void;
   dropout_mask(out: number, n: number, keep: number, s0: number, s1: number, s2: number, c: number): void;
   adamw(pOut: number, mOut: number, vOut: number, p: number, g: number, m: number, v: number, n: number, decays: number, decay: number, b1: number, omb1: number, b2: number, omb2: number, stepSize: number, bias2: number, eps: number): void;
 }
@@ -162,4 +166,54 @@ export function wasmDropoutMask(shape: number[], rate: number, seed: string): tf
   const { s0, s1, s2, c } = seedrandom.alea(seed, { state: true }).state() as { s0: number; s1: number; s2: number; c: number };
   kernels.dropout_mask(offsetOf(backend, out), shape.reduce((a, b) => a * b, 1), 1 - rate, s0, s1, s2, c);
   return (tf.engine() as unknown as { makeTensorFromTensorInfo(info: TensorInfo): tf.Tensor }).makeTensorFromTensorInfo(out);
+}
+
+const asTensor = (info: TensorInfo) => (tf.engine() as unknown as { makeTensorFromTensorInfo(i: TensorInfo): tf.Tensor }).makeTensorFromTensorInfo(info);
+
+/** LayerNorm of [rows, cols] over its last axis, forward and backward each one kernel (kernels/xnli-kernels.c). */
+export function wasmLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor | null {
+  const kernels = kernelsFor(tf.backend());
+  if (!kernels || x.rank !== 2 || [x, gamma, beta].some((t) => t.dtype !== 'float32') || gamma.size !== x.shape[1] || beta.size !== x.shape[1]) return null;
+  const backend = loaded!.backend;
+  const [rows, cols] = x.shape as [number, number];
+  const layerNorm = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, scale, shift, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const [y, mean, rstd] = [[rows, cols], [rows], [rows]].map((shape) => backend.makeOutput(shape, 'float32'));
+    kernels.layer_norm(offsetOf(backend, input), offsetOf(backend, scale), offsetOf(backend, shift), offsetOf(backend, y!), offsetOf(backend, mean!), offsetOf(backend, rstd!), rows, cols, eps);
+    const [meanT, rstdT] = [asTensor(mean!), asTensor(rstd!)];
+    save([input, scale, meanT, rstdT]);
+    return {
+      value: asTensor(y!),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [savedX, savedGamma, savedMean, savedRstd] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        const [dx, dgamma, dbeta] = [[rows, cols], [cols], [cols]].map((shape) => backend.makeOutput(shape, 'float32'));
+        kernels.layer_norm_backward(offsetOf(backend, dy as tf.Tensor), offsetOf(backend, savedX), offsetOf(backend, savedGamma), offsetOf(backend, savedMean), offsetOf(backend, savedRstd),
+          offsetOf(backend, dx!), offsetOf(backend, dgamma!), offsetOf(backend, dbeta!), rows, cols);
+        return [asTensor(dx!), tf.reshape(asTensor(dgamma!), gamma.shape), tf.reshape(asTensor(dbeta!), beta.shape)];
+      },
+    };
+  });
+  return layerNorm(x, gamma, beta);
+}
+
+/** GELU (erf form), forward and backward each one kernel (kernels/xnli-kernels.c). */
+export function wasmGelu(x: tf.Tensor): tf.Tensor | null {
+  const kernels = kernelsFor(tf.backend());
+  if (!kernels || x.dtype !== 'float32') return null;
+  const backend = loaded!.backend;
+  const gelu = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const y = backend.makeOutput(input.shape, 'float32');
+    kernels.gelu(offsetOf(backend, input), offsetOf(backend, y), input.size);
+    save([input]);
+    return {
+      value: asTensor(y),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const dx = backend.makeOutput(input.shape, 'float32');
+        kernels.gelu_backward(offsetOf(backend, dy as tf.Tensor), offsetOf(backend, saved[0]!), offsetOf(backend, dx), input.size);
+        return [asTensor(dx)];
+      },
+    };
+  });
+  return gelu(x);
 }

@@ -7,7 +7,7 @@ import { fixWasmFusedMatMul } from './wasm-fused-matmul-fix.ts';
 import { routeWasmMatMulToXnnpack } from './wasm-fast-matmul.ts';
 import { routeWasmKernels } from './wasm-routes.ts';
 import { setFusedOps } from './fused-ops.ts';
-import { wasmAdamW, wasmDropoutMask } from './wasm-kernels.ts';
+import { wasmAdamW, wasmDropoutMask, wasmGelu, wasmLayerNorm } from './wasm-kernels.ts';
 
 let pathsSet = false;
 
@@ -16,7 +16,7 @@ export function prepareWasmBackend(): void {
   if (pathsSet) return;
   routeWasmMatMulToXnnpack();
   routeWasmKernels();
-  setFusedOps({ adamW: wasmAdamW, dropoutMask: wasmDropoutMask });
+  setFusedOps({ adamW: wasmAdamW, dropoutMask: wasmDropoutMask, layerNorm: wasmLayerNorm, gelu: wasmGelu });
   fixWasmFusedMatMul();
   setWasmPaths({
     'tfjs-backend-wasm.wasm': plainWasmUrl,

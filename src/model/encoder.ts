@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { seededDropout } from './dropout.ts';
+import { fusedGelu, fusedLayerNorm } from '../backend/fused-ops.ts';
 import { embeddingLookup } from './embedding.ts';
 import type { Activation, EncoderConfig } from './config.ts';
 
@@ -126,6 +127,8 @@ function linear(x: tf.Tensor, w: WeightLookup, name: string): tf.Tensor2D {
 }
 
 function layerNorm(x: tf.Tensor, w: WeightLookup, name: string, eps: number): tf.Tensor2D {
+  const fused = fusedLayerNorm(x, w(`${name}.weight`), w(`${name}.bias`), eps);
+  if (fused) return fused as tf.Tensor2D;
   const { mean, variance } = tf.moments(x, -1, true);
   const normalised = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(normalised, w(`${name}.weight`)), w(`${name}.bias`)) as tf.Tensor2D;
@@ -138,7 +141,7 @@ function activate(x: tf.Tensor2D, activation: Activation): tf.Tensor2D {
     case 'relu':
       return tf.relu(x);
     case 'gelu':
-      return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+      return (fusedGelu(x) as tf.Tensor2D | null) ?? tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
     case 'gelu_tanh': {
       const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), SQRT_2_OVER_PI);
       return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner))) as tf.Tensor2D;

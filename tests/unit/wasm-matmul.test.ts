@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { routeWasmMatMulToXnnpack } from '../../src/backend/wasm-fast-matmul.ts';
 import { fixWasmFusedMatMul } from '../../src/backend/wasm-fused-matmul-fix.ts';
 import { routeWasmKernels } from '../../src/backend/wasm-routes.ts';
-import { loadWasmKernels, wasmAdamW, wasmDropoutMask, wasmKernelsActive, type WasmBackendLike } from '../../src/backend/wasm-kernels.ts';
+import { loadWasmKernels, wasmAdamW, wasmDropoutMask, wasmGelu, wasmKernelsActive, wasmLayerNorm, type WasmBackendLike } from '../../src/backend/wasm-kernels.ts';
 import { fusedDropoutMask, setFusedOps } from '../../src/backend/fused-ops.ts';
 import { AdamW } from '../../src/train/adamw.ts';
 import { seededDropout } from '../../src/model/dropout.ts';
@@ -20,7 +20,7 @@ import { SeededRandom } from '../../src/model/prng.ts';
 routeWasmMatMulToXnnpack();
 fixWasmFusedMatMul();
 routeWasmKernels();
-setFusedOps({ adamW: wasmAdamW, dropoutMask: wasmDropoutMask });
+setFusedOps({ adamW: wasmAdamW, dropoutMask: wasmDropoutMask, layerNorm: wasmLayerNorm, gelu: wasmGelu });
 
 async function useWasm(): Promise<void> {
   await tf.setBackend('wasm');
@@ -190,4 +190,25 @@ test('Identity and same-dtype Cast on wasm share the data and count references (
   copies[1]!.dispose();
   assert.equal(tf.memory().numTensors, before);
   assert.deepEqual(Array.from(tf.cast(tf.tensor1d([1.7, -2.2]), 'int32').dataSync()), [1, -2], 'a real cast still converts');
+});
+
+test('fused LayerNorm and GELU on wasm, values and gradients, equal the tf-ops form on cpu', async () => {
+  for (const [rows, cols] of [[7, 33], [16, 256], [3, 5]]) {
+    const [x, gamma, beta, upstream] = [values([rows, cols]).map((v) => v * 3 + 0.5), values([cols]), values([cols]), values([rows, cols])];
+    const compute = (layerNorm: (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor, gelu: (x: tf.Tensor) => tf.Tensor) => {
+      const inputs = [tf.tensor2d(x, [rows, cols]), tf.tensor1d(gamma), tf.tensor1d(beta)];
+      const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(gelu(layerNorm(a, g, b)), tf.tensor2d(upstream, [rows, cols])));
+      const { value, grads } = tf.valueAndGrads(f)(inputs);
+      return [layerNorm(inputs[0]!, inputs[1]!, inputs[2]!), gelu(inputs[0]!), value, ...grads];
+    };
+    const reference = () => compute((a, g, b) => {
+      const { mean, variance } = tf.moments(a, -1, true);
+      return tf.add(tf.mul(tf.mul(tf.sub(a, mean), tf.rsqrt(tf.add(variance, 1e-12))), g), b);
+    }, (a) => tf.mul(tf.mul(a, 0.5), tf.add(1, tf.erf(tf.mul(a, Math.SQRT1_2)))));
+    await tf.setBackend('cpu');
+    const cpu = tf.tidy(reference).map((t) => { const d = t.dataSync() as Float32Array; t.dispose(); return d; });
+    await useWasm();
+    const wasm = tf.tidy(() => compute((a, g, b) => wasmLayerNorm(a, g, b, 1e-12)!, (a) => wasmGelu(a)!)).map((t) => { const d = t.dataSync() as Float32Array; t.dispose(); return d; });
+    assertClose(wasm, cpu, `layerNorm/gelu ${rows}x${cols}`);
+  }
 });
