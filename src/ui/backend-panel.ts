@@ -35,7 +35,7 @@ export function renderBackendPanel(panel: HTMLElement, info: BackendInfo): void 
   }
   if (info.features?.length) details.append(el('dt', {}, 'Features'), el('dd', { id: 'backend-features' }, info.features.join(', ')));
   if (info.webgl) details.append(el('dt', {}, 'WebGL'), el('dd', {}, `version ${info.webgl.version}${info.webgl.renderer ? `, ${info.webgl.renderer}` : ''}`));
-  if (info.wasm) details.append(el('dt', {}, 'WASM'), el('dd', {}, `SIMD ${info.wasm.simd ? 'on' : 'off'}, threads ${info.wasm.multithread ? 'on' : 'off'}`));
+  if (info.wasm) details.append(el('dt', {}, 'WASM'), el('dd', {}, `SIMD ${info.wasm.simd ? 'on' : 'off'}, ${info.wasm.threads} thread${info.wasm.threads === 1 ? '' : 's'}${info.wasm.multithread ? '' : ' (not cross-origin isolated)'}, ${info.wasm.kernels ? 'fast kernels on' : 'tfjs kernels only'}`));
   if (info.skipped.length) {
     const items = info.skipped.map((s) => el('li', { 'data-backend': s.backend }, `${s.backend}: ${s.reason}`));
     details.append(el('dt', {}, 'Passed over'), el('dd', {}, el('ul', { id: 'backend-skipped' }, ...items)));

@@ -89,11 +89,17 @@ test('an unknown ?backend= value is reported, not ignored', async () => {
   }
 });
 
-test('?backend=wasm loads the bundled .wasm binaries from the built app', async () => {
+test('?backend=wasm loads the bundled .wasm binaries from the built app: isolated, threaded, with our kernels', async () => {
   const { page, errors, close } = await openIndex('?backend=wasm');
   try {
     assert.equal(await page.textContent('#backend-name'), 'wasm', `status: ${await page.textContent('#backend-status')}; errors: ${errors.join(' | ')}`);
-    assert.match((await page.textContent('#backend-details')) ?? '', /SIMD (on|off)/);
+    const details = (await page.textContent('#backend-details')) ?? '';
+    assert.match(details, /SIMD (on|off)/);
+    // The app's server sends COOP/COEP, so tfjs runs its threaded build on every core (build/tfjs-wasm-threads-plugin.ts).
+    assert.equal(await page.evaluate(() => globalThis.crossOriginIsolated), true, 'the page is cross-origin isolated');
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    assert.match(details, new RegExp(`\\b${cores} threads?\\b`), `one thread per core: ${details}`);
+    assert.match(details, /fast kernels on/, details);
     assert.deepEqual(errors, []);
   } finally {
     await close();
