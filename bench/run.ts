@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BENCH_MODELS, trainingFlopsPerStep } from './models.ts';
-import { profileBrowserTraining, runBrowserTraining, runTorchReference, type TrainPlan } from './train.bench.ts';
+import { featureCacheSpeedup, profileBrowserTraining, runBrowserTraining, runTorchReference, type TrainPlan } from './train.bench.ts';
 import { paddingBench, percentile, tokenizeBench, xnliLikeLengths } from './data.bench.ts';
 import { memoryTable } from './memory.bench.ts';
 import { compareLines, loadBaseline, saveBaseline } from './baseline.ts';
@@ -109,7 +109,12 @@ if (!flag('--skip-data')) {
   const lengths = xnliLikeLengths();
   const padding = paddingBench(lengths);
   log(`  padding efficiency, XNLI-like lengths (median ${percentile(lengths, 50)}, p95 ${percentile(lengths, 95)}): pad to 512 ${(padding.pad_to_512 * 100).toFixed(1)}%, per batch ${(padding.pad_per_batch * 100).toFixed(1)}%, length-grouped ${(padding.length_grouped * 100).toFixed(1)}%`);
-  log('  feature-extraction cache: not built yet (no figure)');
+  if (!flag('--skip-browser')) {
+    const mini = BENCH_MODELS.find((m) => m.name === 'mini')!;
+    const fc = await featureCacheSpeedup('wasm', mini, quick ? 4 : 8, !flag('--no-isolation'));
+    figures['feature_cache.speedup'] = fc.cachedStepsPerSecond / fc.plainStepsPerSecond;
+    log(`  feature-extraction cache (mini on wasm, ${fc.epochs} epochs of ${fc.batches} batches): ${fc.plainStepsPerSecond.toFixed(2)} steps/s without, ${fc.cachedStepsPerSecond.toFixed(2)} with: ${(fc.cachedStepsPerSecond / fc.plainStepsPerSecond).toFixed(2)}x for the whole run`);
+  }
   const sample = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./sample.bench.ts', import.meta.url))], { encoding: 'utf8' });
   for (const line of `${sample.stdout}${sample.stderr}`.trim().split('\n')) log(`  sample draw: ${line}`);
 

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../cli/browser.ts';
 import { serveStatic } from './serve-static.ts';
 import { trainingFlopsPerStep, type BenchModel } from './models.ts';
-import type { KernelProfile, TrainBenchResult } from './browser/train-bench.ts';
+import type { Page } from 'playwright-core';
+import type { FeatureCacheFigure, KernelProfile, TrainBenchResult } from './browser/train-bench.ts';
 
 export interface TrainPlan { backend: string; model: BenchModel; warmup: number; steps: number }
 
@@ -64,6 +65,15 @@ export async function runBrowserTraining(plans: TrainPlan[], options: { original
 
 /** Per-kernel times of the app's trainer on one backend (`npm run bench -- --profile`). */
 export async function profileBrowserTraining(backend: string, model: BenchModel, steps: number, isolated: boolean): Promise<KernelProfile> {
+  return onBenchPage(isolated, (page) => page.evaluate(({ backend, model, steps }) => window.xnliBench.profile(backend as never, model, steps), { backend, model, steps }));
+}
+
+/** A 3-epoch feature-extraction run without and with the encoder-output cache. */
+export async function featureCacheSpeedup(backend: string, model: BenchModel, batches: number, isolated: boolean): Promise<FeatureCacheFigure> {
+  return onBenchPage(isolated, (page) => page.evaluate(({ backend, model, batches }) => window.xnliBench.featureCache(backend as never, model, batches), { backend, model, batches }));
+}
+
+async function onBenchPage<T>(isolated: boolean, use: (page: Page) => Promise<T>): Promise<T> {
   await buildBenchPage();
   const server = await serveStatic(PAGE_OUT, isolated);
   const browser = await launchChromium();
@@ -71,7 +81,7 @@ export async function profileBrowserTraining(backend: string, model: BenchModel,
     const page = await browser.newPage();
     await page.goto(`${server.url}/index.html`);
     await page.waitForFunction(() => document.documentElement.dataset.benchReady === 'true', null, { timeout: 60_000 });
-    return await page.evaluate(({ backend, model, steps }) => window.xnliBench.profile(backend as never, model, steps), { backend, model, steps });
+    return await use(page);
   } finally {
     await browser.close();
     await server.close();

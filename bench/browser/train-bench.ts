@@ -73,6 +73,31 @@ function wasmThreads(): number {
   return getThreadsCount();
 }
 
+export interface FeatureCacheFigure { batches: number; epochs: number; plainStepsPerSecond: number; cachedStepsPerSecond: number }
+
+/** A whole feature-extraction run (3 epochs of `batches` batches) without and with the encoder-output cache. */
+async function featureCache(backend: BackendName, model: BenchModel, batches: number): Promise<FeatureCacheFigure> {
+  await initBackend(backend, { fallback: false });
+  const bytes = randomCheckpoint(model);
+  const classifier = sequenceClassifierFromBuffers(bertConfigJson(model), bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  try {
+    const examples = syntheticPairs(model, model.batch * batches);
+    const epochs = 3;
+    const options = (featureCache: boolean, maxSteps = -1) => ({ ...TRAIN_DEFAULTS, technique: 'feature-extraction' as Technique, featureCache, batchSize: model.batch, numTrainEpochs: epochs, maxSteps, loggingSteps: 1000, evalSteps: 0, saveSteps: 0 });
+    await train(classifier, examples, {}, options(false, 1), {}, 0, 512);
+    const timed = async (cached: boolean) => {
+      const started = performance.now();
+      const result = await train(classifier, examples, {}, options(cached), {}, 0, 512);
+      return result.globalStep / ((performance.now() - started) / 1000);
+    };
+    const plainStepsPerSecond = await timed(false);
+    const cachedStepsPerSecond = await timed(true);
+    return { batches, epochs, plainStepsPerSecond, cachedStepsPerSecond };
+  } finally {
+    classifier.dispose();
+  }
+}
+
 export interface KernelProfile { secondsPerStep: number; kernelsPerStep: number; kernels: Array<{ name: string; msPerStep: number; callsPerStep: number }> }
 
 /** Per-kernel time of `steps` training steps (tf.profile; its bookkeeping slows the steps down by 20-30%). */
@@ -105,9 +130,9 @@ async function profile(backend: BackendName, model: BenchModel, steps: number): 
 
 declare global {
   interface Window {
-    xnliBench: { run: typeof run; profile: typeof profile; crossOriginIsolated: boolean };
+    xnliBench: { run: typeof run; profile: typeof profile; featureCache: typeof featureCache; crossOriginIsolated: boolean };
   }
 }
 
-window.xnliBench = { run, profile, crossOriginIsolated: globalThis.crossOriginIsolated === true };
+window.xnliBench = { run, profile, featureCache, crossOriginIsolated: globalThis.crossOriginIsolated === true };
 document.documentElement.dataset.benchReady = 'true';

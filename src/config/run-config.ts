@@ -31,6 +31,8 @@ export interface RunConfig {
   /** Local evaluation files by language, instead of the Hub's validation splits. */
   evalFiles: Record<string, string>;
   shuffle: boolean;
+  /** feature-extraction only: encoder features computed once per example, then only the head trains (faster; no encoder dropout). */
+  featureExtractionCache?: boolean;
   hubEndpoint: string;
   revision: string;
   /** MLflow tracking URI: http(s):// logs live to a server, a path or file:// names the file store (default <outputDir>/mlruns). */
@@ -67,6 +69,7 @@ export function validateRunConfig(config: RunConfig): string[] {
     if (!Number.isInteger(value) || value <= 0) errors.push(`${name} must be a positive integer, got ${value}`);
   };
   if (!TECHNIQUES.includes(config.technique)) errors.push(`technique must be fine-tune or feature-extraction, got "${config.technique}"`);
+  if (config.featureExtractionCache && config.technique !== 'feature-extraction') errors.push('the feature-extraction cache works with technique feature-extraction only');
   if (config.modelNames.length === 0) errors.push('name at least one model (--model-names), e.g. bert-base-multilingual-cased');
   for (const name of config.modelNames) {
     // local:<folder> names a model folder picked in the page.

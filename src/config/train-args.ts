@@ -27,6 +27,7 @@ const FLAGS: Record<string, { kind: FlagKind; key: keyof RunConfig | 'evalFile' 
   '--train-file': { kind: 'string', key: 'trainFile' },
   '--eval-file': { kind: 'pair', key: 'evalFile' },
   '--no-shuffle': { kind: 'switch', key: 'shuffle' },
+  '--feature-extraction-cache': { kind: 'switch', key: 'featureExtractionCache' },
   '--hub-endpoint': { kind: 'string', key: 'hubEndpoint' },
   '--revision': { kind: 'string', key: 'revision' },
   '--mlflow-tracking-uri': { kind: 'string', key: 'mlflowTrackingUri' },
@@ -81,7 +82,8 @@ export function parseTrainArgs(argv: string[], env: Record<string, string | unde
         break;
       }
       case 'switch':
-        config.shuffle = false;
+        if (spec.key === 'shuffle') config.shuffle = false;
+        else target[spec.key] = true;
         break;
       case 'pair': {
         const value = next() ?? '';
@@ -94,6 +96,9 @@ export function parseTrainArgs(argv: string[], env: Record<string, string | unde
   }
   for (const language of Object.keys(config.evalFiles)) {
     if (!config.evalLanguages.includes(language)) config.evalLanguages.push(language);
+  }
+  if (config.featureExtractionCache && config.technique !== 'feature-extraction') {
+    throw new UsageError('--feature-extraction-cache works with feature-extraction only: fine-tuning changes the features every step');
   }
   config.backend = config.backend as BackendChoice;
   return config;

@@ -32,7 +32,7 @@ const NUMBER_KEYS: Record<string, { key: NumberKey; integer: boolean }> = {
 
 /** Keys the page itself reads that are not part of a run's set-up. */
 const PAGE_KEYS = new Set(['endpoint']);
-const OTHER_KEYS = ['technique', 'model-names', 'eval-datasets-names', 'backend', 'hub-endpoint', 'revision', 'data', 'no-shuffle'];
+const OTHER_KEYS = ['technique', 'model-names', 'eval-datasets-names', 'backend', 'hub-endpoint', 'revision', 'data', 'no-shuffle', 'feature-extraction-cache'];
 
 export interface QueryParseResult {
   config: RunConfig;
@@ -99,6 +99,9 @@ export function configFromQuery(query: URLSearchParams | string, base: RunConfig
       case 'no-shuffle':
         config.shuffle = value === '0' || value === 'false';
         break;
+      case 'feature-extraction-cache':
+        config.featureExtractionCache = !(value === '0' || value === 'false');
+        break;
       case 'data':
         if (value === 'demo') demoData = true;
         else errors.push(`data=${raw}: the only data preset is "demo" (the embedded offline sample)`);
@@ -139,6 +142,7 @@ export function configToQuery(config: RunConfig): URLSearchParams {
   if (config.hubEndpoint !== REFERENCE_DEFAULTS.hubEndpoint) params.set('hub-endpoint', config.hubEndpoint);
   if (config.revision !== REFERENCE_DEFAULTS.revision) params.set('revision', config.revision);
   if (!config.shuffle) params.set('no-shuffle', '1');
+  if (config.featureExtractionCache) params.set('feature-extraction-cache', '1');
   if (usesDemoData(config)) params.set('data', 'demo');
   return params;
 }

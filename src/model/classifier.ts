@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fetchJson, MissingFileError, type ModelFiles } from '../hub/files.ts';
 import { parseEncoderConfig, type EncoderConfig } from './config.ts';
-import { sequenceClassifierLogits } from './encoder.ts';
+import { headFeatures, headLogitsFromFeatures, sequenceClassifierLogits } from './encoder.ts';
 import { SeededRandom } from './prng.ts';
 import { isFloatDtype, readSafetensors, tensorToFloat32, writeSafetensors, type SafetensorsEntry } from './safetensors.ts';
 import { parameterSpecs, resolveCheckpointNames, type ParameterSpec } from './weights.ts';
@@ -57,6 +57,18 @@ export class SequenceClassifier {
     const training = opts.training ?? false;
     const seed = opts.seed ?? (training ? `${this.seed}:${this.forwardCalls++}` : 0);
     return tf.tidy(() => sequenceClassifierLogits(this.config, (name) => this.parameter(name), batch, { training, seed: String(seed) }));
+  }
+
+  /** The frozen part's output for feature-extraction (see headFeatures), in eval mode: no dropout. [batch, hidden] */
+  features(batch: { inputIds: tf.Tensor2D; attentionMask: tf.Tensor2D; tokenTypeIds?: tf.Tensor2D }): tf.Tensor2D {
+    return tf.tidy(() => headFeatures(this.config, (name) => this.parameter(name), batch, { training: false, seed: '0' }));
+  }
+
+  /** logits from features(); training=true turns the head's dropout on (seeded). */
+  forwardFromFeatures(features: tf.Tensor2D, opts: { training?: boolean; seed?: number } = {}): tf.Tensor2D {
+    const training = opts.training ?? false;
+    const seed = opts.seed ?? (training ? `${this.seed}:${this.forwardCalls++}` : 0);
+    return tf.tidy(() => headLogitsFromFeatures(this.config, (name) => this.parameter(name), features, { training, seed: String(seed) }));
   }
 
   /** convenience: tidy forward in eval mode, returns logits as Float32Array (batchSize*numLabels) */

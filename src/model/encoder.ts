@@ -27,11 +27,33 @@ export interface DropoutControl {
 const MASKED_SCORE = -1e9;
 
 export function sequenceClassifierLogits(config: EncoderConfig, w: WeightLookup, inputs: ForwardInputs, dropout: DropoutControl): tf.Tensor2D {
-  const [batch, seqLen] = inputs.inputIds.shape;
-  let site = 0;
-  const drop = (x: tf.Tensor, rate: number): tf.Tensor =>
-    dropout.training && rate > 0 ? seededDropout(x, rate, `${dropout.seed}/${site++}`) : x;
+  const drop = dropper(dropout);
+  return headLogits(config, w, frozenFeatures(config, w, inputs, drop), drop);
+}
 
+/**
+ * What feature-extraction keeps frozen, per example: the input of the `classifier*` parameters (BERT's pooled
+ * output, DistilBERT's pre-classifier output, RoBERTa's first token). [batch, hidden].
+ */
+export function headFeatures(config: EncoderConfig, w: WeightLookup, inputs: ForwardInputs, dropout: DropoutControl): tf.Tensor2D {
+  return frozenFeatures(config, w, inputs, dropper(dropout));
+}
+
+/** The classifier head (the `classifier*` parameters) on headFeatures: logits [batch, numLabels]. */
+export function headLogitsFromFeatures(config: EncoderConfig, w: WeightLookup, features: tf.Tensor2D, dropout: DropoutControl): tf.Tensor2D {
+  return headLogits(config, w, features, dropper(dropout));
+}
+
+type Drop = (x: tf.Tensor, rate: number) => tf.Tensor;
+
+/** Each dropout site in call order gets its own seeded stream. */
+function dropper(dropout: DropoutControl): Drop {
+  let site = 0;
+  return (x, rate) => (dropout.training && rate > 0 ? seededDropout(x, rate, `${dropout.seed}/${site++}`) : x);
+}
+
+function frozenFeatures(config: EncoderConfig, w: WeightLookup, inputs: ForwardInputs, drop: Drop): tf.Tensor2D {
+  const [batch, seqLen] = inputs.inputIds.shape;
   const keyMask = tf.reshape(tf.mul(tf.sub(1, tf.cast(inputs.attentionMask, 'float32')), MASKED_SCORE), [batch, 1, 1, seqLen]);
   const prefix = config.architecture;
   let hidden = embeddings(config, w, inputs, drop);
@@ -63,19 +85,21 @@ export function sequenceClassifierLogits(config: EncoderConfig, w: WeightLookup,
   const sequences = tf.reshape(hidden, [batch, seqLen, config.hiddenSize]);
   const firstToken = tf.reshape(tf.slice(sequences, [0, 0, 0], [batch, 1, config.hiddenSize]), [batch, config.hiddenSize]);
   switch (config.architecture) {
-    case 'bert': {
-      const pooled = tf.tanh(linear(firstToken, w, 'bert.pooler.dense'));
-      return linear(drop(pooled, config.classifierDropout), w, 'classifier') as tf.Tensor2D;
-    }
-    case 'distilbert': {
-      const pre = tf.relu(linear(firstToken, w, 'pre_classifier'));
-      return linear(drop(pre, config.classifierDropout), w, 'classifier') as tf.Tensor2D;
-    }
-    case 'roberta': {
-      const dense = tf.tanh(linear(drop(firstToken, config.classifierDropout), w, 'classifier.dense'));
-      return linear(drop(dense, config.classifierDropout), w, 'classifier.out_proj') as tf.Tensor2D;
-    }
+    case 'bert':
+      return tf.tanh(linear(firstToken, w, 'bert.pooler.dense'));
+    case 'distilbert':
+      return tf.relu(linear(firstToken, w, 'pre_classifier')) as tf.Tensor2D;
+    case 'roberta':
+      return firstToken as tf.Tensor2D;
   }
+}
+
+function headLogits(config: EncoderConfig, w: WeightLookup, features: tf.Tensor2D, drop: Drop): tf.Tensor2D {
+  if (config.architecture === 'roberta') {
+    const dense = tf.tanh(linear(drop(features, config.classifierDropout), w, 'classifier.dense'));
+    return linear(drop(dense, config.classifierDropout), w, 'classifier.out_proj');
+  }
+  return linear(drop(features, config.classifierDropout), w, 'classifier');
 }
 
 /** Word + position (+ token type) embeddings, LayerNorm, dropout; returns [batch * seqLen, hidden]. */

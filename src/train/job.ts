@@ -109,7 +109,7 @@ export function runParams(job: TrainJob, model: SequenceClassifier, options: Tra
     train_sample_sha256: sample.hash,
     train_shuffle: options.shuffle,
     group_by_length: options.shuffle,
-    feature_extraction_cache: false,
+    feature_extraction_cache: Boolean(options.featureCache),
   };
   for (const [k, v] of Object.entries(args)) params[k] = typeof v === 'string' ? v : JSON.stringify(v);
   return params;
@@ -128,6 +128,7 @@ export function trainOptionsOf(config: RunConfig): TrainOptions {
     saveSteps: config.saveSteps,
     seed: config.seed,
     shuffle: config.shuffle,
+    featureCache: config.technique === 'feature-extraction' && Boolean(config.featureExtractionCache),
   };
 }
 

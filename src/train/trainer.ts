@@ -9,6 +9,7 @@ import { clipByGlobalNorm } from './clip.ts';
 import { crossEntropy } from './loss.ts';
 import { linearScheduleRate } from './schedule.ts';
 import { SeededRandom } from './rng.ts';
+import { FeatureCache } from './feature-cache.ts';
 import type { MetricPoint } from './run-record.ts';
 
 import type { TrainingTechnique } from '../model/classifier.ts';
@@ -34,6 +35,8 @@ export interface TrainOptions {
   adam: AdamWConfig;
   /** Read every step's loss and gradient norm back (slow on a GPU; for parity tests). */
   recordSteps?: boolean;
+  /** feature-extraction only: compute the frozen part once per example and train the head on it (FeatureCache). */
+  featureCache?: boolean;
 }
 
 export const TRAIN_DEFAULTS: TrainOptions = {
@@ -198,6 +201,10 @@ export async function train(
 ): Promise<TrainResult> {
   const perEpoch = stepsPerEpoch(trainSet.length, options.batchSize);
   const totalSteps = totalTrainSteps(trainSet.length, options);
+  if (options.featureCache && options.technique !== 'feature-extraction') {
+    throw new Error('the feature-extraction cache needs technique feature-extraction: fine-tuning changes the features every step');
+  }
+  const cache = options.featureCache ? new FeatureCache(model) : null;
   model.setTrainable(options.technique);
   const variables = model.parameters.filter((p) => p.trainable).map((p) => p.variable);
   const optimizer = resume?.optimizer ?? new AdamW(options.adam);
@@ -263,18 +270,19 @@ export async function train(
         tokensSinceRate += padded.batchSize * padded.seqLen;
         const lr = linearScheduleRate(options.learningRate, globalStep, totalSteps, options.warmupSteps);
         const dropoutSeed = (options.seed * 1_000_003 + globalStep) >>> 0;
+        const features = cache ? await cache.batch(batches[b]!, () => toTensors(padded)) : null;
         const { loss, norm } = tf.tidy(() => {
-          const inputs = toTensors(padded);
           const labelTensor = tf.tensor1d(labels, 'int32');
-          const { value, grads } = tf.variableGrads(
-            () => crossEntropy(model.forward(inputs, { training: true, seed: dropoutSeed }), labelTensor),
-            variables,
-          );
+          const logits = features
+            ? () => model.forwardFromFeatures(features, { training: true, seed: dropoutSeed })
+            : () => model.forward(toTensors(padded), { training: true, seed: dropoutSeed });
+          const { value, grads } = tf.variableGrads(() => crossEntropy(logits(), labelTensor), variables);
           const ordered = variables.map((v) => grads[v.name]);
           const { clipped, norm } = clipByGlobalNorm(ordered, options.maxGradNorm);
           optimizer.apply(variables.map((variable, i) => ({ variable, grad: clipped[i] })), lr);
           return { loss: value as tf.Scalar, norm };
         });
+        features?.dispose();
         globalStep += 1;
         const nextLossSum = tf.add(lossSinceLog, loss);
         lossSinceLog.dispose();
