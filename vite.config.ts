@@ -4,6 +4,8 @@ import { tfjsWasmThreadsPlugin } from './build/tfjs-wasm-threads-plugin.ts';
 
 export default defineConfig({
   plugins: [tfjsWasmThreadsPlugin()],
+  // Training runs tfjs in a Web Worker, which Vite bundles with its own plugin list.
+  worker: { plugins: () => [tfjsWasmThreadsPlugin()] },
   build: {
     target: 'es2022',
     // tfjs-core with four backends is about 1 MB minified; it is one app chunk by design.
