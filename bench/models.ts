@@ -17,6 +17,11 @@ export const BENCH_MODELS: BenchModel[] = [
   { name: 'mini', hidden: 256, layers: 4, heads: 4, intermediate: 1024, vocab: 8000, batch: 8, seq: 64 },
 ];
 
+/** For a real GPU: bert-base-multilingual's shape (vocab 119,547) at batch 8, length 128. */
+export const GPU_BENCH_MODELS: BenchModel[] = [
+  { name: 'base', hidden: 768, layers: 12, heads: 12, intermediate: 3072, vocab: 119547, batch: 8, seq: 128 },
+];
+
 /** A BERT config.json for the shape (exact GELU, dropout 0.1 everywhere, as bert-base). */
 export function bertConfigJson(model: BenchModel): Record<string, unknown> {
   return {

@@ -3,6 +3,7 @@
 torch.optim.AdamW) on random token ids, and prints one JSON line per model with its steps per second.
 
 Run with Debian's python3-torch: /usr/bin/python3 bench/torch_reference.py '<json list of models>'
+BENCH_DEVICE=cuda runs it on the GPU (fp32, as the browser trains).
 Each model: {"name", "hidden", "layers", "heads", "intermediate", "vocab", "batch", "seq", "warmup", "steps"}.
 """
 import json
@@ -50,7 +51,7 @@ class Classifier(nn.Module):
         self.classifier = nn.Linear(h, 3)
 
     def forward(self, ids, types, attention):
-        positions = torch.arange(ids.shape[1]).unsqueeze(0)
+        positions = torch.arange(ids.shape[1], device=ids.device).unsqueeze(0)
         x = F.dropout(self.ln(self.words(ids) + self.positions(positions) + self.types(types)), 0.1, self.training)
         mask = (1.0 - attention[:, None, None, :].float()) * -1e9
         for layer in self.layers:
@@ -59,15 +60,23 @@ class Classifier(nn.Module):
         return self.classifier(F.dropout(pooled, 0.1, self.training))
 
 
+DEVICE = os.environ.get("BENCH_DEVICE", "cpu")
+
+
+def sync():
+    if DEVICE.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
 def bench(m):
     torch.manual_seed(0)
-    model = Classifier(m).train()
+    model = Classifier(m).train().to(DEVICE)
     optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5, weight_decay=0.0)
     b, s = m["batch"], m["seq"]
-    ids = torch.randint(0, m["vocab"], (b, s))
-    types = torch.zeros(b, s, dtype=torch.long)
-    attention = torch.ones(b, s, dtype=torch.long)
-    labels = torch.randint(0, 3, (b,))
+    ids = torch.randint(0, m["vocab"], (b, s), device=DEVICE)
+    types = torch.zeros(b, s, dtype=torch.long, device=DEVICE)
+    attention = torch.ones(b, s, dtype=torch.long, device=DEVICE)
+    labels = torch.randint(0, 3, (b,), device=DEVICE)
 
     def step():
         loss = F.cross_entropy(model(ids, types, attention), labels)
@@ -78,9 +87,11 @@ def bench(m):
 
     for _ in range(m["warmup"]):
         step()
+    sync()
     started = time.perf_counter()
     for _ in range(m["steps"]):
         step()
+    sync()
     seconds = time.perf_counter() - started
     return {"name": m["name"], "steps": m["steps"], "seconds": seconds, "steps_per_second": m["steps"] / seconds}
 
@@ -91,7 +102,7 @@ if __name__ == "__main__":
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1)))
     config = torch.__config__.show()
     blas = "generic (reference BLAS: slow; install libopenblas0-pthread)" if "BLAS_INFO=generic" in config else "see torch.__config__"
-    info = {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas}
+    info = {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas, "device": torch.cuda.get_device_name(0) if DEVICE.startswith("cuda") else "cpu"}
     print(json.dumps({"info": info}), flush=True)
     for model in models:
         print(json.dumps(bench(model)), flush=True)

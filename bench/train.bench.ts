@@ -12,7 +12,7 @@ import { launchChromium } from '../cli/browser.ts';
 import { serveStatic } from './serve-static.ts';
 import { trainingFlopsPerStep, type BenchModel } from './models.ts';
 import type { Page } from 'playwright-core';
-import type { FeatureCacheFigure, KernelProfile, TrainBenchResult } from './browser/train-bench.ts';
+import type { FeatureCacheFigure, KernelProfile, TrainBenchResult } from './browser/train-core.ts';
 
 export interface TrainPlan { backend: string; model: BenchModel; warmup: number; steps: number }
 

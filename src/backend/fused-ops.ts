@@ -9,8 +9,8 @@ export interface AdamWScalars { decays: boolean; decay: number; b1: number; oneM
 export type FusedAdamW = (param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, scalars: AdamWScalars) => [tf.Tensor, tf.Tensor, tf.Tensor] | null;
 
 /**
- * tf.dropout's multiplier (floor(u + keep) / keep, u drawn by tfjs's seeded randomUniform) in one kernel, equal
- * to tfjs's to the bit; null where it cannot run (then tf ops do).
+ * tf.dropout's multiplier (floor(u + keep) / keep, u uniform in [0, 1) from the seed) in one kernel, without a
+ * per-element JavaScript loop or an upload; null where it cannot run (then tf.dropout does).
  */
 export type FusedDropoutMask = (shape: number[], rate: number, seed: string) => tf.Tensor | null;
 
@@ -22,25 +22,35 @@ export type FusedGelu = (x: tf.Tensor) => tf.Tensor | null;
 
 interface FusedOps { adamW: FusedAdamW; dropoutMask: FusedDropoutMask; layerNorm: FusedLayerNorm; gelu: FusedGelu }
 
-const fused: { [K in keyof FusedOps]: FusedOps[K] | null } = { adamW: null, dropoutMask: null, layerNorm: null, gelu: null };
+/** Each backend's fused ops, tried in order: each returns null unless it runs on the active backend. */
+const providers: Partial<FusedOps>[] = [];
 
-/** Set by a backend that has fused kernels (the wasm one: src/backend/wasm-kernels.ts). */
-export function setFusedOps(ops: FusedOps): void {
-  Object.assign(fused, ops);
+/** Called by a backend that has fused kernels (wasm: src/backend/wasm-kernels.ts; WebGPU: webgpu-kernels.ts). */
+export function registerFusedOps(ops: Partial<FusedOps>): void {
+  if (!providers.includes(ops)) providers.push(ops);
 }
 
-export function fusedLayerNorm(...args: Parameters<FusedLayerNorm>): ReturnType<FusedLayerNorm> {
-  return fused.layerNorm ? fused.layerNorm(...args) : null;
-}
-
-export function fusedGelu(...args: Parameters<FusedGelu>): ReturnType<FusedGelu> {
-  return fused.gelu ? fused.gelu(...args) : null;
+function first<K extends keyof FusedOps>(name: K, call: (op: FusedOps[K]) => ReturnType<FusedOps[K]>): ReturnType<FusedOps[K]> | null {
+  for (const ops of providers) {
+    const op = ops[name];
+    const result = op ? call(op as FusedOps[K]) : null;
+    if (result) return result;
+  }
+  return null;
 }
 
 export function fusedAdamW(...args: Parameters<FusedAdamW>): ReturnType<FusedAdamW> {
-  return fused.adamW ? fused.adamW(...args) : null;
+  return first('adamW', (op) => op(...args));
 }
 
 export function fusedDropoutMask(...args: Parameters<FusedDropoutMask>): ReturnType<FusedDropoutMask> {
-  return fused.dropoutMask ? fused.dropoutMask(...args) : null;
+  return first('dropoutMask', (op) => op(...args));
+}
+
+export function fusedLayerNorm(...args: Parameters<FusedLayerNorm>): ReturnType<FusedLayerNorm> {
+  return first('layerNorm', (op) => op(...args));
+}
+
+export function fusedGelu(...args: Parameters<FusedGelu>): ReturnType<FusedGelu> {
+  return first('gelu', (op) => op(...args));
 }

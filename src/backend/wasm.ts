@@ -6,8 +6,10 @@ import threadedSimdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend
 import { fixWasmFusedMatMul } from './wasm-fused-matmul-fix.ts';
 import { routeWasmMatMulToXnnpack } from './wasm-fast-matmul.ts';
 import { routeWasmKernels } from './wasm-routes.ts';
-import { setFusedOps } from './fused-ops.ts';
+import { registerFusedOps } from './fused-ops.ts';
 import { wasmAdamW, wasmDropoutMask, wasmGelu, wasmLayerNorm } from './wasm-kernels.ts';
+
+const WASM_FUSED_OPS = { adamW: wasmAdamW, dropoutMask: wasmDropoutMask, layerNorm: wasmLayerNorm, gelu: wasmGelu };
 
 let pathsSet = false;
 
@@ -16,7 +18,7 @@ export function prepareWasmBackend(): void {
   if (pathsSet) return;
   routeWasmMatMulToXnnpack();
   routeWasmKernels();
-  setFusedOps({ adamW: wasmAdamW, dropoutMask: wasmDropoutMask, layerNorm: wasmLayerNorm, gelu: wasmGelu });
+  registerFusedOps(WASM_FUSED_OPS);
   fixWasmFusedMatMul();
   setWasmPaths({
     'tfjs-backend-wasm.wasm': plainWasmUrl,

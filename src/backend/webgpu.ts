@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { registerFusedOps } from './fused-ops.ts';
+import { WEBGPU_FUSED_OPS } from './webgpu-kernels.ts';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { GpuAdapterSummary } from './types.ts';
 
@@ -49,6 +51,7 @@ export function deviceLostMessage(): string | null {
  * Throws an Error whose message says why WebGPU cannot be used.
  */
 export async function registerWebGPU(): Promise<WebGPUSetup> {
+  registerFusedOps(WEBGPU_FUSED_OPS);
   if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu) {
     throw new Error(
       globalThis.isSecureContext === false

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-// Gradients are registered separately from the kernels in tfjs-core; training needs them.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// Gradients are registered separately from the kernels in tfjs-core; training needs them (this module imports
+// tfjs's, then replaces those of Sum and Mean).
+import { registerReductionGradients } from './reduction-gradients.ts';
 import type { SequenceClassifier } from '../model/classifier.ts';
 import { padBatch, type EncodedPair, type PaddedBatch } from '../tokenize/batch.ts';
 import { bucketedLength, planEpoch, paddingEfficiency } from '../data/batching.ts';
@@ -13,6 +14,8 @@ import { FeatureCache } from './feature-cache.ts';
 import type { MetricPoint } from './run-record.ts';
 
 import type { TrainingTechnique } from '../model/classifier.ts';
+
+registerReductionGradients();
 
 export type Technique = TrainingTechnique;
 

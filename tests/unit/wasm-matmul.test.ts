@@ -11,7 +11,7 @@ import { routeWasmMatMulToXnnpack } from '../../src/backend/wasm-fast-matmul.ts'
 import { fixWasmFusedMatMul } from '../../src/backend/wasm-fused-matmul-fix.ts';
 import { routeWasmKernels } from '../../src/backend/wasm-routes.ts';
 import { loadWasmKernels, wasmAdamW, wasmDropoutMask, wasmGelu, wasmKernelsActive, wasmLayerNorm, type WasmBackendLike } from '../../src/backend/wasm-kernels.ts';
-import { fusedDropoutMask, setFusedOps } from '../../src/backend/fused-ops.ts';
+import { fusedDropoutMask, registerFusedOps } from '../../src/backend/fused-ops.ts';
 import { AdamW } from '../../src/train/adamw.ts';
 import { seededDropout } from '../../src/model/dropout.ts';
 import { embeddingLookup } from '../../src/model/embedding.ts';
@@ -20,7 +20,7 @@ import { SeededRandom } from '../../src/model/prng.ts';
 routeWasmMatMulToXnnpack();
 fixWasmFusedMatMul();
 routeWasmKernels();
-setFusedOps({ adamW: wasmAdamW, dropoutMask: wasmDropoutMask, layerNorm: wasmLayerNorm, gelu: wasmGelu });
+registerFusedOps({ adamW: wasmAdamW, dropoutMask: wasmDropoutMask, layerNorm: wasmLayerNorm, gelu: wasmGelu });
 
 async function useWasm(): Promise<void> {
   await tf.setBackend('wasm');
