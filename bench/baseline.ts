@@ -15,14 +15,20 @@ export function loadBaseline(path: string): BaselineFile | null {
   return parsed;
 }
 
-/** Lines "name: now / before = ratio" for each figure in both; every figure is higher-is-better. */
+/**
+ * Lines "name: now / before = ratio" for each figure in both. Rates are higher-is-better; counts per step
+ * (`*_per_step`: WebGPU dispatches, uploaded bytes) are lower-is-better.
+ */
 export function compareLines(baseline: BaselineFile, figures: Record<string, number>): string[] {
   const lines: string[] = [];
   for (const [name, now] of Object.entries(figures)) {
     const before = baseline.figures[name];
     if (before === undefined) continue;
     const ratio = before === 0 ? Number.NaN : now / before;
-    const flag = ratio < 0.8 ? '  <- slower' : ratio > 1.25 ? '  <- faster' : '';
+    const lowerIsBetter = name.endsWith('_per_step');
+    const worse = lowerIsBetter ? ratio > 1.25 : ratio < 0.8;
+    const better = lowerIsBetter ? ratio < 0.8 : ratio > 1.25;
+    const flag = worse ? (lowerIsBetter ? '  <- worse' : '  <- slower') : better ? (lowerIsBetter ? '  <- better' : '  <- faster') : '';
     lines.push(`  ${name}: ${fmt(now)} / ${fmt(before)} = ${ratio.toFixed(2)}x${flag}`);
   }
   return lines;

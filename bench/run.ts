@@ -49,7 +49,7 @@ for (const backend of ['wasm', 'webgpu', 'webgl', 'cpu']) {
   for (const model of BENCH_MODELS) {
     const mini = model.name === 'mini';
     if (mini && backend !== 'wasm' && !flag('--mini-everywhere')) continue;
-    plans.push({ backend, model, warmup: mini ? 1 : 2, steps: mini ? (quick ? 2 : 5) : quick ? 5 : 15 });
+    plans.push({ backend, model, warmup: mini ? 1 : 2, steps: mini ? (quick ? 2 : 10) : quick ? 5 : 15 });
   }
 }
 
@@ -85,6 +85,8 @@ if (!flag('--skip-browser')) {
     log('\n== WebGPU counts (carry over to real GPUs)');
     for (const f of gpu) {
       const w = f.webgpu!;
+      figures[`webgpu.${f.model}.dispatches_per_step`] = w.dispatchesPerStep;
+      figures[`webgpu.${f.model}.upload_bytes_per_step`] = w.uploadedBytesPerStep;
       log(`  ${f.model}: ${w.dispatchesPerStep.toFixed(0)} dispatches/step, ${(w.uploadedBytesPerStep / 1024).toFixed(1)} KiB tensor uploads/step, ${(w.uniformBytesPerStep / 1024).toFixed(1)} KiB uniforms/step, ${w.readbacksPerStep.toFixed(2)} readbacks/step (the run's one loss read at the end), pipelines compiled: ${w.pipelinesCompiledInRun} in the run, ${w.pipelinesCompiledWhileTimed} after warm-up`);
     }
   }
