@@ -6,6 +6,8 @@ export default defineConfig({
   plugins: [tfjsWasmThreadsPlugin()],
   // Training runs tfjs in a Web Worker, which Vite bundles with its own plugin list.
   worker: { plugins: () => [tfjsWasmThreadsPlugin()] },
+  // `npm start` pre-bundles dependencies without Vite plugins: the patch goes to that bundler too.
+  optimizeDeps: { rolldownOptions: { plugins: [tfjsWasmThreadsPlugin()] } },
   build: {
     target: 'es2022',
     // tfjs-core with four backends is about 1 MB minified; it is one app chunk by design.

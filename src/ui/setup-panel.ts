@@ -75,6 +75,9 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
   for (const technique of TECHNIQUES) {
     techniques.append(el('label', { class: 'check' }, el('input', { type: 'radio', name: 'technique', value: technique }), ` ${technique} (${techniqueHelp[technique]})`));
   }
+  const featureCache = el('input', { type: 'checkbox', name: 'feature-extraction-cache', id: 'feature-extraction-cache' }) as HTMLInputElement;
+  techniques.append(el('label', { class: 'check', for: 'feature-extraction-cache' }, featureCache,
+    ' cache the frozen encoder\'s features (feature-extraction only: about 3x faster over 3 epochs, but no encoder dropout, unlike the reference)'));
 
   const modelList = el('div', { id: 'model-list', class: 'checks' });
   const models = el('fieldset', {}, el('legend', {}, 'Models (trained one after the other)'), modelList);
@@ -235,6 +238,7 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
       hubEndpoint: endpoint.value.trim(),
       revision: revision.value.trim() || REFERENCE_DEFAULTS.revision,
     };
+    if (featureCache.checked && config.technique === 'feature-extraction') config.featureExtractionCache = true;
     for (const { key } of NUMBER_FIELDS) config[key] = numbers[key].value === '' ? NaN : Number(numbers[key].value);
     config.saveSteps = Number.isInteger(config.evalSteps) && config.evalSteps > 0 ? config.evalSteps : REFERENCE_DEFAULTS.saveSteps;
     if (data.value === 'local') {
@@ -249,6 +253,7 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
 
   function write(config: RunConfig): void {
     for (const radio of form.querySelectorAll<HTMLInputElement>('input[name="technique"]')) radio.checked = radio.value === config.technique;
+    featureCache.checked = Boolean(config.featureExtractionCache);
     for (const box of modelList.querySelectorAll<HTMLInputElement>('input')) box.checked = false;
     for (const name of config.modelNames) addModel(name, true);
     for (const box of languageList.querySelectorAll<HTMLInputElement>('input')) box.checked = config.evalLanguages.includes(box.value);
