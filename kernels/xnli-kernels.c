@@ -101,17 +101,19 @@ void column_sums(const float *x, float *out, int rows, int cols) {
 }
 
 // One AdamW step for n elements, exactly the float32 operations of src/train/adamw.ts in the same order:
-//   p' = decays ? p·decay : p;  m' = m·b1 + g·omb1;  v' = v·b2 + (g·g)·omb2
-//   out = p' − ((m' / ((√v' / bias2) + eps)) · step_size)
+//   g = scale ? g·scale[0] : g (gradient clipping's factor);  p' = decays ? p·decay : p
+//   m' = m·b1 + g·omb1;  v' = v·b2 + (g·g)·omb2;  out = p' − ((m' / ((√v' / bias2) + eps)) · step_size)
 EXPORT(adamw)
 void adamw(float *p_out, float *m_out, float *v_out, const float *p, const float *g, const float *m, const float *v, int n,
-           int decays, float decay, float b1, float omb1, float b2, float omb2, float step_size, float bias2, float eps) {
+           const float *scale, int decays, float decay, float b1, float omb1, float b2, float omb2, float step_size, float bias2, float eps) {
+  const float factor = scale ? scale[0] : 1.0f;
+  const v128_t vfactor = wasm_f32x4_splat(factor);
   const v128_t vdecay = wasm_f32x4_splat(decay), vb1 = wasm_f32x4_splat(b1), vomb1 = wasm_f32x4_splat(omb1);
   const v128_t vb2 = wasm_f32x4_splat(b2), vomb2 = wasm_f32x4_splat(omb2), vstep = wasm_f32x4_splat(step_size);
   const v128_t vbias2 = wasm_f32x4_splat(bias2), veps = wasm_f32x4_splat(eps);
   int i = 0;
   for (; i + 4 <= n; i += 4) {
-    const v128_t gi = wasm_v128_load(g + i);
+    const v128_t gi = scale ? wasm_f32x4_mul(wasm_v128_load(g + i), vfactor) : wasm_v128_load(g + i);
     v128_t pi = wasm_v128_load(p + i);
     if (decays) pi = wasm_f32x4_mul(pi, vdecay);
     const v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), vb1), wasm_f32x4_mul(gi, vomb1));
@@ -122,7 +124,7 @@ void adamw(float *p_out, float *m_out, float *v_out, const float *p, const float
     wasm_v128_store(p_out + i, wasm_f32x4_sub(pi, wasm_f32x4_mul(wasm_f32x4_div(mi, denom), vstep)));
   }
   for (; i < n; i++) {
-    const float gi = g[i];
+    const float gi = scale ? g[i] * factor : g[i];
     const float pi = decays ? p[i] * decay : p[i];
     const float mi = m[i] * b1 + gi * omb1;
     const float vi = v[i] * b2 + (gi * gi) * omb2;
@@ -131,6 +133,15 @@ void adamw(float *p_out, float *m_out, float *v_out, const float *p, const float
     v_out[i] = vi;
     p_out[i] = pi - (mi / denom) * step_size;
   }
+}
+
+// out[0] = Σ x[i]², each square rounded to float32 and added in order: tf.sum(tf.square(x)) without the squares
+// tensor (gradient clipping's norm, once per parameter per step).
+EXPORT(sum_squares)
+void sum_squares(const float *x, int n, float *out) {
+  float sum = 0;
+  for (int i = 0; i < n; i++) sum += x[i] * x[i];
+  out[0] = sum;
 }
 
 // tf.dropout's multiplier, drawn as tfjs draws it but without a JavaScript loop per element: seedrandom's Alea

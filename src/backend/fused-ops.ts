@@ -5,8 +5,14 @@ import type * as tf from '@tensorflow/tfjs-core';
 /** AdamW's float32 constants for one step (src/train/adamw.ts). */
 export interface AdamWScalars { decays: boolean; decay: number; b1: number; oneMinusB1: number; b2: number; oneMinusB2: number; stepSize: number; bias2: number; eps: number }
 
-/** One parameter's update in a single kernel: new parameter, m and v; null where it cannot run (then tf ops do). */
-export type FusedAdamW = (param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, scalars: AdamWScalars) => [tf.Tensor, tf.Tensor, tf.Tensor] | null;
+/**
+ * One parameter's update in a single kernel: new parameter, m and v; null where it cannot run (then tf ops do).
+ * `gradScale` (a scalar tensor, or null) multiplies the gradient first: gradient clipping's factor.
+ */
+export type FusedAdamW = (param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, scalars: AdamWScalars, gradScale: tf.Tensor | null) => [tf.Tensor, tf.Tensor, tf.Tensor] | null;
+
+/** tf.sum(tf.square(x)) in one kernel, the same float32 operations in order; null where it cannot run. */
+export type FusedSumOfSquares = (x: tf.Tensor) => tf.Scalar | null;
 
 /**
  * tf.dropout's multiplier (floor(u + keep) / keep, u uniform in [0, 1) from the seed) in one kernel, without a
@@ -20,7 +26,7 @@ export type FusedLayerNorm = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, e
 /** GELU (erf form) with its gradient, in one kernel each way; null where it cannot run. */
 export type FusedGelu = (x: tf.Tensor) => tf.Tensor | null;
 
-interface FusedOps { adamW: FusedAdamW; dropoutMask: FusedDropoutMask; layerNorm: FusedLayerNorm; gelu: FusedGelu }
+interface FusedOps { adamW: FusedAdamW; dropoutMask: FusedDropoutMask; layerNorm: FusedLayerNorm; gelu: FusedGelu; sumOfSquares: FusedSumOfSquares }
 
 /** Each backend's fused ops, tried in order: each returns null unless it runs on the active backend. */
 const providers: Partial<FusedOps>[] = [];
@@ -53,4 +59,8 @@ export function fusedLayerNorm(...args: Parameters<FusedLayerNorm>): ReturnType<
 
 export function fusedGelu(...args: Parameters<FusedGelu>): ReturnType<FusedGelu> {
   return first('gelu', (op) => op(...args));
+}
+
+export function fusedSumOfSquares(...args: Parameters<FusedSumOfSquares>): ReturnType<FusedSumOfSquares> {
+  return first('sumOfSquares', (op) => op(...args));
 }

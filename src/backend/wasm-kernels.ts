@@ -25,7 +25,8 @@ interface KernelExports {
   gelu(x: number, y: number, n: number): void;
   gelu_backward(dy: number, x: number, dx: number, n: number): void;
   dropout_mask(out: number, n: number, keep: number, s0: number, s1: number, s2: number, c: number): void;
-  adamw(pOut: number, mOut: number, vOut: number, p: number, g: number, m: number, v: number, n: number, decays: number, decay: number, b1: number, omb1: number, b2: number, omb2: number, stepSize: number, bias2: number, eps: number): void;
+  sum_squares(x: number, n: number, out: number): void;
+  adamw(pOut: number, mOut: number, vOut: number, p: number, g: number, m: number, v: number, n: number, scale: number, decays: number, decay: number, b1: number, omb1: number, b2: number, omb2: number, stepSize: number, bias2: number, eps: number): void;
 }
 
 let loaded: { backend: WasmBackendLike; kernels: KernelExports } | null = null;
@@ -144,14 +145,14 @@ export function wasmLeadingAxesSum(backend: object, x: TensorInfo, axes: number[
  * One AdamW update of a parameter in a single pass (src/train/adamw.ts's float32 operations, same order): returns
  * the new parameter, m and v, or null where the wasm kernels are not running.
  */
-export function wasmAdamW(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: AdamWScalars): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
+export function wasmAdamW(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: AdamWScalars, gradScale: tf.Tensor | null): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
   const kernels = kernelsFor(tf.backend());
-  if (!kernels || [param, grad, m, v].some((t) => t.dtype !== 'float32')) return null;
+  if (!kernels || [param, grad, m, v, ...(gradScale ? [gradScale] : [])].some((t) => t.dtype !== 'float32')) return null;
   const backend = loaded!.backend;
   const outputs = [0, 1, 2].map(() => backend.makeOutput(param.shape, 'float32'));
   const [pOut, mOut, vOut] = outputs.map((o) => offsetOf(backend, o));
   kernels.adamw(pOut, mOut, vOut, offsetOf(backend, param), offsetOf(backend, grad), offsetOf(backend, m), offsetOf(backend, v), param.size,
-    s.decays ? 1 : 0, s.decay, s.b1, s.oneMinusB1, s.b2, s.oneMinusB2, s.stepSize, s.bias2, s.eps);
+    gradScale ? offsetOf(backend, gradScale) : 0, s.decays ? 1 : 0, s.decay, s.b1, s.oneMinusB1, s.b2, s.oneMinusB2, s.stepSize, s.bias2, s.eps);
   const engine = tf.engine() as unknown as { makeTensorFromTensorInfo(info: TensorInfo): tf.Tensor };
   return outputs.map((o) => engine.makeTensorFromTensorInfo(o)) as [tf.Tensor, tf.Tensor, tf.Tensor];
 }
@@ -216,4 +217,14 @@ export function wasmGelu(x: tf.Tensor): tf.Tensor | null {
     };
   });
   return gelu(x);
+}
+
+/** tf.sum(tf.square(x)) as one kernel, same float32 operations in the same order. */
+export function wasmSumOfSquares(x: tf.Tensor): tf.Scalar | null {
+  const kernels = kernelsFor(tf.backend());
+  if (!kernels || x.dtype !== 'float32') return null;
+  const backend = loaded!.backend;
+  const out = backend.makeOutput([], 'float32');
+  kernels.sum_squares(offsetOf(backend, x), x.size, offsetOf(backend, out));
+  return asTensor(out) as tf.Scalar;
 }

@@ -7,9 +7,9 @@ import { fixWasmFusedMatMul } from './wasm-fused-matmul-fix.ts';
 import { routeWasmMatMulToXnnpack } from './wasm-fast-matmul.ts';
 import { routeWasmKernels } from './wasm-routes.ts';
 import { registerFusedOps } from './fused-ops.ts';
-import { wasmAdamW, wasmDropoutMask, wasmGelu, wasmLayerNorm } from './wasm-kernels.ts';
+import { wasmAdamW, wasmDropoutMask, wasmGelu, wasmLayerNorm, wasmSumOfSquares } from './wasm-kernels.ts';
 
-const WASM_FUSED_OPS = { adamW: wasmAdamW, dropoutMask: wasmDropoutMask, layerNorm: wasmLayerNorm, gelu: wasmGelu };
+const WASM_FUSED_OPS = { adamW: wasmAdamW, dropoutMask: wasmDropoutMask, layerNorm: wasmLayerNorm, gelu: wasmGelu, sumOfSquares: wasmSumOfSquares };
 
 let pathsSet = false;
 

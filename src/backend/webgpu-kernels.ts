@@ -75,24 +75,26 @@ class AdamWProgram {
   variableNames: string[];
   uniforms: string;
 
-  constructor(private readonly part: 'm' | 'v' | 'param', shape: number[], private readonly decays: boolean) {
+  constructor(private readonly part: 'm' | 'v' | 'param', shape: number[], private readonly decays: boolean, private readonly scaled = false) {
     this.outputShape = shape;
-    this.shaderKey = `xnliAdamW_${part}_${decays}`;
+    this.shaderKey = `xnliAdamW_${part}_${decays}_${scaled}`;
     this.dispatchLayout = webgpu_util.flatDispatchLayout(shape);
     this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, shape, this.workgroupSize);
-    this.variableNames = part === 'param' ? ['P', 'M', 'V'] : [part === 'm' ? 'M' : 'V', 'G'];
+    this.variableNames = part === 'param' ? ['P', 'M', 'V'] : [part === 'm' ? 'M' : 'V', 'G', ...(scaled ? ['S'] : [])];
     this.uniforms = part === 'param' ? 'decay : f32, stepSize : f32, bias2 : f32, eps : f32,' : 'beta : f32, oneMinusBeta : f32,';
   }
 
   getUserCode(): string {
+    const g = this.scaled ? 'grad' : 'G[index]';
     const value = {
-      m: 'M[index] * uniforms.beta + G[index] * uniforms.oneMinusBeta',
-      v: 'V[index] * uniforms.beta + (G[index] * G[index]) * uniforms.oneMinusBeta',
+      m: `M[index] * uniforms.beta + ${g} * uniforms.oneMinusBeta`,
+      v: `V[index] * uniforms.beta + (${g} * ${g}) * uniforms.oneMinusBeta`,
       param: `${this.decays ? 'P[index] * uniforms.decay' : 'P[index]'} - (M[index] / (sqrt(V[index]) / uniforms.bias2 + uniforms.eps)) * uniforms.stepSize`,
     }[this.part];
     return `
       fn main(index : i32) {
         if (index < uniforms.size) {
+          ${this.scaled ? 'let grad = G[index] * S[0];' : ''}
           setOutputAtIndex(index, ${value});
         }
       }
@@ -100,13 +102,14 @@ class AdamWProgram {
   }
 }
 
-export function webgpuAdamW(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: AdamWScalars): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
-  if (tf.getBackend() !== 'webgpu' || [param, grad, m, v].some((t) => t.dtype !== 'float32')) return null;
+export function webgpuAdamW(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: AdamWScalars, gradScale: tf.Tensor | null): [tf.Tensor, tf.Tensor, tf.Tensor] | null {
+  if (tf.getBackend() !== 'webgpu' || [param, grad, m, v, ...(gradScale ? [gradScale] : [])].some((t) => t.dtype !== 'float32')) return null;
   const backend = tf.backend() as unknown as WebGPUBackend;
   const f32 = (...values: number[]) => values.map((value) => ({ type: 'float32', data: [value] }));
   const run = (program: AdamWProgram, inputs: TensorInfo[], uniforms: Array<{ type: string; data: number[] }>) => backend.runWebGPUProgram(program as never, inputs, 'float32', uniforms);
-  const nextM = run(new AdamWProgram('m', param.shape, false), [m, grad], f32(s.b1, s.oneMinusB1));
-  const nextV = run(new AdamWProgram('v', param.shape, false), [v, grad], f32(s.b2, s.oneMinusB2));
+  const scale = gradScale ? [gradScale] : [];
+  const nextM = run(new AdamWProgram('m', param.shape, false, Boolean(gradScale)), [m, grad, ...scale], f32(s.b1, s.oneMinusB1));
+  const nextV = run(new AdamWProgram('v', param.shape, false, Boolean(gradScale)), [v, grad, ...scale], f32(s.b2, s.oneMinusB2));
   const nextParam = run(new AdamWProgram('param', param.shape, s.decays), [param, nextM, nextV], f32(s.decay, s.stepSize, s.bias2, s.eps));
   const asTensor = (info: TensorInfo) => (tf.engine() as unknown as { makeTensorFromTensorInfo(i: TensorInfo): tf.Tensor }).makeTensorFromTensorInfo(info);
   return [asTensor(nextParam), asTensor(nextM), asTensor(nextV)];

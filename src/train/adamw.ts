@@ -24,8 +24,11 @@ export class AdamW {
 
   constructor(readonly config: AdamWConfig = ADAMW_DEFAULTS) {}
 
-  /** Applies one update to each variable with its gradient, at learning rate `lr`. */
-  apply(updates: Array<{ variable: tf.Variable; grad: tf.Tensor }>, lr: number): void {
+  /**
+   * Applies one update to each variable with its gradient, at learning rate `lr`; `gradScale` (a scalar tensor)
+   * multiplies every gradient first (gradient clipping's factor: fused backends fold it into their kernel).
+   */
+  apply(updates: Array<{ variable: tf.Variable; grad: tf.Tensor }>, lr: number, gradScale?: tf.Scalar): void {
     this.step += 1;
     const { beta1, beta2, epsilon, weightDecay } = this.config;
     const bias1 = 1 - beta1 ** this.step;
@@ -40,7 +43,10 @@ export class AdamW {
     };
     try {
       for (const { variable, grad } of updates) {
-        if (!this.fusedUpdate(variable, grad, plain)) this.update(variable, grad, scalars, weightDecay !== 0);
+        if (this.fusedUpdate(variable, grad, plain, gradScale ?? null)) continue;
+        const scaled = gradScale ? tf.mul(grad, gradScale) : grad;
+        this.update(variable, scaled, scalars, weightDecay !== 0);
+        if (scaled !== grad) scaled.dispose();
       }
     } finally {
       tf.dispose(Object.values(scalars));
@@ -48,9 +54,9 @@ export class AdamW {
   }
 
   /** The same update in one kernel where the backend has one (wasm); false where it has not. */
-  private fusedUpdate(variable: tf.Variable, grad: tf.Tensor, scalars: AdamWScalars): boolean {
+  private fusedUpdate(variable: tf.Variable, grad: tf.Tensor, scalars: AdamWScalars, gradScale: tf.Tensor | null): boolean {
     const { m, v } = this.momentsOf(variable);
-    const result = fusedAdamW(variable, grad, m, v, scalars);
+    const result = fusedAdamW(variable, grad, m, v, scalars, gradScale);
     if (!result) return false;
     const [nextParam, nextM, nextV] = result;
     m.assign(nextM);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedSumOfSquares } from '../backend/fused-ops.ts';
 
 /**
  * torch.nn.utils.clip_grad_norm_: the global L2 norm of all gradients, then every gradient scaled by
@@ -7,10 +8,22 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { clipped: tf.Tensor[]; norm: tf.Scalar } {
   return tf.tidy(() => {
-    const squares = grads.map((g) => tf.sum(tf.square(g)));
+    const { scale, norm } = globalNormScale(grads, maxNorm);
+    return { clipped: grads.map((g) => tf.mul(g, scale)), norm };
+  });
+}
+
+/**
+ * The factor clip_grad_norm_ multiplies every gradient by, min(1, maxNorm / (norm + 1e-6)), and the norm, without
+ * scaling: AdamW.apply takes the factor and fused backends fold it into their update (one pass less over the
+ * gradients). Each parameter's sum of squares is one kernel where the backend has one.
+ */
+export function globalNormScale(grads: tf.Tensor[], maxNorm: number): { scale: tf.Scalar; norm: tf.Scalar } {
+  return tf.tidy(() => {
+    const squares = grads.map((g) => fusedSumOfSquares(g) ?? tf.sum(tf.square(g)));
     const norm = tf.sqrt(sumScalars(squares)) as tf.Scalar;
-    const coef = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1);
-    return { clipped: grads.map((g) => tf.mul(g, coef)), norm };
+    const scale = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1) as tf.Scalar;
+    return { scale, norm };
   });
 }
 

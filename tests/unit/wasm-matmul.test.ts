@@ -10,9 +10,10 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { routeWasmMatMulToXnnpack } from '../../src/backend/wasm-fast-matmul.ts';
 import { fixWasmFusedMatMul } from '../../src/backend/wasm-fused-matmul-fix.ts';
 import { routeWasmKernels } from '../../src/backend/wasm-routes.ts';
-import { loadWasmKernels, wasmAdamW, wasmDropoutMask, wasmGelu, wasmKernelsActive, wasmLayerNorm, type WasmBackendLike } from '../../src/backend/wasm-kernels.ts';
+import { loadWasmKernels, wasmAdamW, wasmDropoutMask, wasmGelu, wasmKernelsActive, wasmLayerNorm, wasmSumOfSquares, type WasmBackendLike } from '../../src/backend/wasm-kernels.ts';
 import { fusedDropoutMask, registerFusedOps } from '../../src/backend/fused-ops.ts';
 import { AdamW } from '../../src/train/adamw.ts';
+import { globalNormScale } from '../../src/train/clip.ts';
 import { seededDropout } from '../../src/model/dropout.ts';
 import { embeddingLookup } from '../../src/model/embedding.ts';
 import { SeededRandom } from '../../src/model/prng.ts';
@@ -20,7 +21,7 @@ import { SeededRandom } from '../../src/model/prng.ts';
 routeWasmMatMulToXnnpack();
 fixWasmFusedMatMul();
 routeWasmKernels();
-registerFusedOps({ adamW: wasmAdamW, dropoutMask: wasmDropoutMask, layerNorm: wasmLayerNorm, gelu: wasmGelu });
+registerFusedOps({ adamW: wasmAdamW, dropoutMask: wasmDropoutMask, layerNorm: wasmLayerNorm, gelu: wasmGelu, sumOfSquares: wasmSumOfSquares });
 
 async function useWasm(): Promise<void> {
   await tf.setBackend('wasm');
@@ -130,7 +131,12 @@ test('the fused AdamW kernel on wasm gives exactly the float32 results of the op
     const variables = init.map((v, i) => tf.variable(tf.tensor(v, shapes[i]), true, `adamw-${backend}-${weightDecay}-${i}`));
     const optimizer = new AdamW({ beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay });
     for (const [step, stepGrads] of grads.entries()) {
-      tf.tidy(() => optimizer.apply(variables.map((variable, i) => ({ variable, grad: tf.tensor(stepGrads[i], shapes[i]) })), 1e-3 * (step + 1)));
+      tf.tidy(() => {
+        const stepGradTensors = stepGrads.map((g, i) => tf.tensor(g, shapes[i]));
+        // Clipping's factor folded into the update (the trainer's path), on every other step.
+        const { scale } = globalNormScale(stepGradTensors, 0.5);
+        optimizer.apply(variables.map((variable, i) => ({ variable, grad: stepGradTensors[i]! })), 1e-3 * (step + 1), step % 2 ? scale : undefined);
+      });
     }
     const out = await Promise.all(variables.map(async (v) => (await v.data()) as Float32Array));
     optimizer.dispose();
