@@ -49,7 +49,7 @@ for (const backend of ['wasm', 'webgpu', 'webgl', 'cpu']) {
   for (const model of BENCH_MODELS) {
     const mini = model.name === 'mini';
     if (mini && backend !== 'wasm' && !flag('--mini-everywhere')) continue;
-    plans.push({ backend, model, warmup: mini ? 1 : 2, steps: mini ? (quick ? 2 : 10) : quick ? 5 : 15 });
+    plans.push({ backend, model, warmup: mini ? 1 : 2, steps: mini ? (quick ? 2 : 10) : quick ? 5 : 15, repeats: backend === 'wasm' && !quick ? 3 : 1 });
   }
 }
 
