@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { wasmKernelsActive } from '../../src/backend/wasm-kernels.ts';
 import { describeBackend, initBackend, type BackendName } from '../../src/backend/index.ts';
-import { sequenceClassifierFromBuffers } from '../../src/model/classifier.ts';
+import { sequenceClassifierFromBuffers, type SequenceClassifier } from '../../src/model/classifier.ts';
 import { parseEncoderConfig } from '../../src/model/config.ts';
 import { SeededRandom } from '../../src/model/prng.ts';
 import { writeSafetensors, type SafetensorsEntry } from '../../src/model/safetensors.ts';
@@ -28,7 +28,8 @@ export interface TrainBenchResult {
 
 const counters = countWebGPUWork();
 
-function randomCheckpoint(model: BenchModel): Uint8Array {
+/** A BERT of this shape with seeded random weights, loaded through the app's own safetensors path. */
+function randomClassifier(model: BenchModel): SequenceClassifier {
   const config = parseEncoderConfig(bertConfigJson(model));
   const random = new SeededRandom('bench');
   const entries: Record<string, SafetensorsEntry> = {};
@@ -37,7 +38,8 @@ function randomCheckpoint(model: BenchModel): Uint8Array {
     const isNorm = spec.hfName.includes('LayerNorm');
     entries[spec.hfName] = { shape: spec.shape, data: isNorm && spec.hfName.endsWith('weight') ? new Float32Array(count).fill(1) : random.normalArray(count, 0, 0.02) };
   }
-  return writeSafetensors(entries);
+  const bytes = writeSafetensors(entries);
+  return sequenceClassifierFromBuffers(bertConfigJson(model), bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
 }
 
 /** Pairs of exactly `seq` tokens, so every batch is [batch, seq] as in the PyTorch reference. */
@@ -52,8 +54,7 @@ function syntheticPairs(model: BenchModel, count: number): LabelledPair[] {
 
 export async function run(backend: BackendName, model: BenchModel, steps: number, warmup: number, technique: Technique = 'fine-tune'): Promise<TrainBenchResult> {
   const info = await initBackend(backend, { fallback: false });
-  const bytes = randomCheckpoint(model);
-  const classifier = sequenceClassifierFromBuffers(bertConfigJson(model), bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  const classifier = randomClassifier(model);
   try {
     const examples = syntheticPairs(model, model.batch * (steps + warmup));
     const options = (maxSteps: number) => ({ ...TRAIN_DEFAULTS, technique, batchSize: model.batch, maxSteps, loggingSteps: maxSteps, evalSteps: 0, saveSteps: 0 });
@@ -78,8 +79,7 @@ export interface FeatureCacheFigure { batches: number; epochs: number; plainStep
 /** A whole feature-extraction run (3 epochs of `batches` batches) without and with the encoder-output cache. */
 export async function featureCache(backend: BackendName, model: BenchModel, batches: number): Promise<FeatureCacheFigure> {
   await initBackend(backend, { fallback: false });
-  const bytes = randomCheckpoint(model);
-  const classifier = sequenceClassifierFromBuffers(bertConfigJson(model), bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  const classifier = randomClassifier(model);
   try {
     const examples = syntheticPairs(model, model.batch * batches);
     const epochs = 3;
@@ -103,8 +103,7 @@ export interface KernelProfile { secondsPerStep: number; kernelsPerStep: number;
 /** Per-kernel time of `steps` training steps (tf.profile; its bookkeeping slows the steps down by 20-30%). */
 export async function profile(backend: BackendName, model: BenchModel, steps: number): Promise<KernelProfile> {
   await initBackend(backend, { fallback: false });
-  const bytes = randomCheckpoint(model);
-  const classifier = sequenceClassifierFromBuffers(bertConfigJson(model), bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  const classifier = randomClassifier(model);
   try {
     const examples = syntheticPairs(model, model.batch * (steps + 1));
     const options = (maxSteps: number) => ({ ...TRAIN_DEFAULTS, batchSize: model.batch, maxSteps, loggingSteps: maxSteps, evalSteps: 0, saveSteps: 0 });

@@ -1,4 +1,5 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 
 // Kernels a backend may offer for what the trainer otherwise builds from many small tfjs ops.
 
@@ -63,4 +64,9 @@ export function fusedGelu(...args: Parameters<FusedGelu>): ReturnType<FusedGelu>
 
 export function fusedSumOfSquares(...args: Parameters<FusedSumOfSquares>): ReturnType<FusedSumOfSquares> {
   return first('sumOfSquares', (op) => op(...args));
+}
+
+/** A tensor owning the output a backend kernel wrote (what a fused op hands back to the trainer). */
+export function tensorFromInfo(info: TensorInfo): tf.Tensor {
+  return (tf.engine() as unknown as { makeTensorFromTensorInfo(i: TensorInfo): tf.Tensor }).makeTensorFromTensorInfo(info);
 }

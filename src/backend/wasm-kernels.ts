@@ -4,7 +4,7 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import plainKernelsUrl from './kernels/xnli-kernels.wasm?url';
 import sharedKernelsUrl from './kernels/xnli-kernels-shared.wasm?url';
 import seedrandom from 'seedrandom';
-import type { AdamWScalars } from './fused-ops.ts';
+import { tensorFromInfo, type AdamWScalars } from './fused-ops.ts';
 
 /** The parts of tfjs's wasm backend these kernels use. */
 export interface WasmBackendLike {
@@ -153,8 +153,7 @@ export function wasmAdamW(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf
   const [pOut, mOut, vOut] = outputs.map((o) => offsetOf(backend, o));
   kernels.adamw(pOut, mOut, vOut, offsetOf(backend, param), offsetOf(backend, grad), offsetOf(backend, m), offsetOf(backend, v), param.size,
     gradScale ? offsetOf(backend, gradScale) : 0, s.decays ? 1 : 0, s.decay, s.b1, s.oneMinusB1, s.b2, s.oneMinusB2, s.stepSize, s.bias2, s.eps);
-  const engine = tf.engine() as unknown as { makeTensorFromTensorInfo(info: TensorInfo): tf.Tensor };
-  return outputs.map((o) => engine.makeTensorFromTensorInfo(o)) as [tf.Tensor, tf.Tensor, tf.Tensor];
+  return outputs.map(tensorFromInfo) as [tf.Tensor, tf.Tensor, tf.Tensor];
 }
 
 /** tf.dropout's multiplier for `shape` with this seed, bit for bit (kernels/xnli-kernels.c: dropout_mask). */
@@ -166,10 +165,8 @@ export function wasmDropoutMask(shape: number[], rate: number, seed: string): tf
   // The generator tfjs's randomUniform uses (seedrandom's Alea), seeded the same way; the kernel draws from it.
   const { s0, s1, s2, c } = seedrandom.alea(seed, { state: true }).state() as { s0: number; s1: number; s2: number; c: number };
   kernels.dropout_mask(offsetOf(backend, out), shape.reduce((a, b) => a * b, 1), 1 - rate, s0, s1, s2, c);
-  return (tf.engine() as unknown as { makeTensorFromTensorInfo(info: TensorInfo): tf.Tensor }).makeTensorFromTensorInfo(out);
+  return tensorFromInfo(out);
 }
-
-const asTensor = (info: TensorInfo) => (tf.engine() as unknown as { makeTensorFromTensorInfo(i: TensorInfo): tf.Tensor }).makeTensorFromTensorInfo(info);
 
 /** LayerNorm of [rows, cols] over its last axis, forward and backward each one kernel (kernels/xnli-kernels.c). */
 export function wasmLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor | null {
@@ -181,16 +178,16 @@ export function wasmLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, e
     const [input, scale, shift, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const [y, mean, rstd] = [[rows, cols], [rows], [rows]].map((shape) => backend.makeOutput(shape, 'float32'));
     kernels.layer_norm(offsetOf(backend, input), offsetOf(backend, scale), offsetOf(backend, shift), offsetOf(backend, y!), offsetOf(backend, mean!), offsetOf(backend, rstd!), rows, cols, eps);
-    const [meanT, rstdT] = [asTensor(mean!), asTensor(rstd!)];
+    const [meanT, rstdT] = [tensorFromInfo(mean!), tensorFromInfo(rstd!)];
     save([input, scale, meanT, rstdT]);
     return {
-      value: asTensor(y!),
+      value: tensorFromInfo(y!),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [savedX, savedGamma, savedMean, savedRstd] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
         const [dx, dgamma, dbeta] = [[rows, cols], [cols], [cols]].map((shape) => backend.makeOutput(shape, 'float32'));
         kernels.layer_norm_backward(offsetOf(backend, dy as tf.Tensor), offsetOf(backend, savedX), offsetOf(backend, savedGamma), offsetOf(backend, savedMean), offsetOf(backend, savedRstd),
           offsetOf(backend, dx!), offsetOf(backend, dgamma!), offsetOf(backend, dbeta!), rows, cols);
-        return [asTensor(dx!), tf.reshape(asTensor(dgamma!), gamma.shape), tf.reshape(asTensor(dbeta!), beta.shape)];
+        return [tensorFromInfo(dx!), tf.reshape(tensorFromInfo(dgamma!), gamma.shape), tf.reshape(tensorFromInfo(dbeta!), beta.shape)];
       },
     };
   });
@@ -208,11 +205,11 @@ export function wasmGelu(x: tf.Tensor): tf.Tensor | null {
     kernels.gelu(offsetOf(backend, input), offsetOf(backend, y), input.size);
     save([input]);
     return {
-      value: asTensor(y),
+      value: tensorFromInfo(y),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const dx = backend.makeOutput(input.shape, 'float32');
         kernels.gelu_backward(offsetOf(backend, dy as tf.Tensor), offsetOf(backend, saved[0]!), offsetOf(backend, dx), input.size);
-        return [asTensor(dx)];
+        return [tensorFromInfo(dx)];
       },
     };
   });
@@ -226,5 +223,5 @@ export function wasmSumOfSquares(x: tf.Tensor): tf.Scalar | null {
   const backend = loaded!.backend;
   const out = backend.makeOutput([], 'float32');
   kernels.sum_squares(offsetOf(backend, x), x.size, offsetOf(backend, out));
-  return asTensor(out) as tf.Scalar;
+  return tensorFromInfo(out) as tf.Scalar;
 }

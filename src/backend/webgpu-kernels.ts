@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { webgpu_util, type WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import type { AdamWScalars } from './fused-ops.ts';
+import { tensorFromInfo, type AdamWScalars } from './fused-ops.ts';
 
 /**
  * Dropout masks drawn on the GPU. tf.dropout draws its uniforms in a JavaScript loop and uploads them: on a real
@@ -58,7 +58,7 @@ export function webgpuDropoutMask(shape: number[], rate: number, seed: string): 
     { type: 'uint32', data: [seedHash(seed)] },
     { type: 'float32', data: [keep] },
   ]);
-  return (tf.engine() as unknown as { makeTensorFromTensorInfo(i: TensorInfo): tf.Tensor }).makeTensorFromTensorInfo(info);
+  return tensorFromInfo(info);
 }
 
 /**
@@ -111,8 +111,7 @@ export function webgpuAdamW(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: 
   const nextM = run(new AdamWProgram('m', param.shape, false, Boolean(gradScale)), [m, grad, ...scale], f32(s.b1, s.oneMinusB1));
   const nextV = run(new AdamWProgram('v', param.shape, false, Boolean(gradScale)), [v, grad, ...scale], f32(s.b2, s.oneMinusB2));
   const nextParam = run(new AdamWProgram('param', param.shape, s.decays), [param, nextM, nextV], f32(s.decay, s.stepSize, s.bias2, s.eps));
-  const asTensor = (info: TensorInfo) => (tf.engine() as unknown as { makeTensorFromTensorInfo(i: TensorInfo): tf.Tensor }).makeTensorFromTensorInfo(info);
-  return [asTensor(nextParam), asTensor(nextM), asTensor(nextV)];
+  return [tensorFromInfo(nextParam), tensorFromInfo(nextM), tensorFromInfo(nextV)];
 }
 
 export const WEBGPU_FUSED_OPS = { dropoutMask: webgpuDropoutMask, adamW: webgpuAdamW };

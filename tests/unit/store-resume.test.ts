@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { unzipSync } from 'fflate';
-import { MissingFileError, type ModelFiles } from '../../src/hub/files.ts';
+import { memoryFiles } from '../../src/hub/url-files.ts';
 import { sequenceClassifierFromBuffers, type SequenceClassifier } from '../../src/model/classifier.ts';
 import { readSafetensors } from '../../src/model/safetensors.ts';
 import { checkpointFiles } from '../../src/train/checkpoint.ts';
@@ -27,17 +27,8 @@ const evalSet = { en: examples.slice(0, 6) };
 /** Logging every 3 steps and saving every 4: checkpoints fall between logged losses, so the partial sums must carry over. */
 const options: TrainOptions = { ...TRAIN_DEFAULTS, batchSize: 4, numTrainEpochs: 2, loggingSteps: 3, evalSteps: 5, saveSteps: 4, learningRate: 1e-3 };
 const TIMINGS = /runtime|per_second/;
+const IN_MEMORY = 'checkpoint in memory';
 
-function memoryFiles(files: Record<string, Uint8Array>, describe = 'checkpoint in memory'): ModelFiles {
-  return {
-    describe,
-    async fetchBytes(name) {
-      const bytes = files[name];
-      if (!bytes) throw new MissingFileError(name, describe);
-      return bytes.slice().buffer;
-    },
-  };
-}
 
 function newRun(): RunRecord {
   return { runId: 'r1', runName: 'tiny-bert-fine-tune', experimentName: 'xnli_fine-tune', status: 'RUNNING', startTime: 0, params: {}, tags: {}, metrics: [] };
@@ -72,7 +63,7 @@ test('a run resumed from a checkpoint ends with the same weights (bit for bit) a
     assert.equal(state.xnli_resume.stepsSinceLog, step % 3, 'steps since the last logged loss are saved');
 
     const resumed = sequenceClassifierFromBuffers(JSON.parse(new TextDecoder().decode(files['config.json'])), files['model.safetensors'].slice().buffer);
-    const start = await readResumePoint(resumed, memoryFiles(files), options.technique, options.adam);
+    const start = await readResumePoint(resumed, memoryFiles(files, IN_MEMORY), options.technique, options.adam);
     assert.equal(start.globalStep, step);
     const run = { ...newRun(), metrics: historyAtCheckpoint(wholeRun.metrics, step) };
     const { result } = await runWithCheckpoints(resumed, run, start);
@@ -109,8 +100,8 @@ test('resuming refuses a checkpoint whose optimizer state does not cover what th
       files = await checkpointFiles(model, optimizer, { run, step, totalSteps: 2, stepsPerEpoch: 2, options, extraFiles: {}, loopState });
     },
   });
-  await assert.rejects(readResumePoint(model, memoryFiles(files!), 'fine-tune', options.adam), /has no optimizer state for bert\.embeddings\..*another model or technique than fine-tune/);
-  const start = await readResumePoint(model, memoryFiles(files!), 'feature-extraction', options.adam);
+  await assert.rejects(readResumePoint(model, memoryFiles(files!, IN_MEMORY), 'fine-tune', options.adam), /has no optimizer state for bert\.embeddings\..*another model or technique than fine-tune/);
+  const start = await readResumePoint(model, memoryFiles(files!, IN_MEMORY), 'feature-extraction', options.adam);
   assert.equal(start.globalStep, 2);
   assert.equal(start.optimizer.step, 2);
   start.optimizer.dispose();
@@ -122,7 +113,7 @@ test('export: an HF folder (classifier config, model weights by HF name, tokeniz
   const files = await checkpointFiles(model, new (await import('../../src/train/adamw.ts')).AdamW(), {
     run: newRun(), step: 0, totalSteps: 1, stepsPerEpoch: 1, options, extraFiles: { 'tokenizer.json': new TextEncoder().encode('{"x":1}'), 'tokenizer_config.json': new TextEncoder().encode('{}') },
   });
-  const folder = await hfModelFolderFiles(memoryFiles(files));
+  const folder = await hfModelFolderFiles(memoryFiles(files, IN_MEMORY));
   assert.deepEqual(Object.keys(folder).sort(), ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
   const exported = JSON.parse(new TextDecoder().decode(folder['config.json']));
   assert.deepEqual(exported.architectures, ['BertForSequenceClassification']);
@@ -138,7 +129,7 @@ test('export: an HF folder (classifier config, model weights by HF name, tokeniz
   assert.deepEqual(Object.keys(unzipped).sort(), Object.keys(folder).sort().map((f) => `${name}/${f}`));
   assert.deepEqual(unzipped[`${name}/model.safetensors`], folder['model.safetensors']);
 
-  await assert.rejects(hfModelFolderFiles(memoryFiles({ 'config.json': files['config.json'], 'model.safetensors': files['model.safetensors'] })), /has no tokenizer\.json/);
+  await assert.rejects(hfModelFolderFiles(memoryFiles({ 'config.json': files['config.json'], 'model.safetensors': files['model.safetensors'] }, IN_MEMORY)), /has no tokenizer\.json/);
   assert.throws(() => hfClassifierConfig({ model_type: 'gpt2' }), /gpt2|model_type/);
   model.dispose();
 });
