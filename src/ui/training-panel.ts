@@ -23,25 +23,40 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h} h ${m} min` : m > 0 ? `${m} min ${s % 60} s` : `${s} s`;
 }
 
-/** Rate of a counter over a sliding window of recent readings, for "per second" and "time left". */
-class RateMeter {
-  private readings: { at: number; done: number }[] = [];
-  private key = '';
-  /** A new counter (another phase or language) starts a new window. */
-  reset(key: string): boolean {
-    if (key === this.key) return false;
-    this.key = key;
-    this.readings = [];
-    return true;
-  }
-  add(done: number): number | null {
+/**
+ * Rates of counters (a run's training steps, an evaluation's pairs) over a sliding window of recent readings,
+ * for "per second" and "time left". Each counter keeps its own window, so training's rate survives the
+ * evaluations that interrupt it (its time left then includes them), and every progress report is a reading,
+ * not only the ones that happen to be drawn.
+ */
+class RateMeters {
+  private windows = new Map<string, { at: number; done: number }[]>();
+  add(key: string, done: number): void {
     const at = performance.now();
-    this.readings.push({ at, done });
-    while (this.readings.length > 2 && at - this.readings[0]!.at > 15_000) this.readings.shift();
-    const first = this.readings[0]!;
-    const seconds = (at - first.at) / 1000;
-    return seconds > 0.2 && done > first.done ? (done - first.done) / seconds : null;
+    let readings = this.windows.get(key);
+    if (!readings) this.windows.set(key, (readings = []));
+    if (readings.length && done < readings[readings.length - 1]!.done) readings.length = 0;
+    readings.push({ at, done });
+    while (readings.length > 2 && at - readings[0]!.at > 15_000) readings.shift();
   }
+  /** Per second, once the window spans more than 0.2 s and the counter moved; null before. */
+  rate(key: string): number | null {
+    const readings = this.windows.get(key);
+    if (!readings || readings.length < 2) return null;
+    const first = readings[0]!;
+    const last = readings[readings.length - 1]!;
+    const seconds = (last.at - first.at) / 1000;
+    return seconds > 0.2 && last.done > first.done ? (last.done - first.done) / seconds : null;
+  }
+  clear(): void {
+    this.windows.clear();
+  }
+}
+
+/** The counter a progress report advances: a run's steps, or one evaluation language's pairs. */
+function counterKey(runName: string, p: JobProgress): string {
+  const total = p.phase === 'train' ? p.totalSteps : p.total;
+  return `${runName}/${p.phase}/${p.phase === 'eval' ? p.language : ''}/${total}`;
 }
 
 export interface TrainingPanel {
@@ -74,7 +89,7 @@ export function mountTrainingPanel(panel: HTMLElement, store: RunStore): Trainin
 
   let stop: (() => void) | null = null;
   let jobRuns: string[] = [];
-  const meter = new RateMeter();
+  const meters = new RateMeters();
   stopButton.addEventListener('click', () => {
     stop?.();
     stopButton.disabled = true;
@@ -114,13 +129,13 @@ export function mountTrainingPanel(panel: HTMLElement, store: RunStore): Trainin
     const total = p.phase === 'train' ? p.totalSteps : p.total;
     if (done === undefined || !total) {
       bar.removeAttribute('value');
+      for (const key of ['done', 'total', 'rate']) delete phase.dataset[key];
       phase.textContent = `${runName}: ${'message' in p ? p.message : title}`;
       return;
     }
     bar.max = total;
     bar.value = done;
-    meter.reset(`${runName}/${p.phase}/${p.phase === 'eval' ? p.language : ''}/${total}`);
-    const rate = meter.add(done);
+    const rate = meters.rate(counterKey(runName, p));
     const unit = p.phase === 'train' ? 'steps' : 'pairs';
     const parts = [`${runName} — ${title}${p.phase === 'eval' ? ` ${p.language}` : ''}: ${done} / ${total} ${unit}`];
     if (p.phase === 'train') {
@@ -130,12 +145,18 @@ export function mountTrainingPanel(panel: HTMLElement, store: RunStore): Trainin
     }
     if (rate !== null) parts.push(`${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} ${unit}/s`, `about ${formatDuration((total - done) / rate)} left`);
     phase.textContent = parts.join(' · ');
+    // The state tests and assistive tools read, apart from the wording.
+    phase.dataset.done = String(done);
+    phase.dataset.total = String(total);
+    if (rate !== null) phase.dataset.rate = rate.toFixed(3);
+    else delete phase.dataset.rate;
   }, 250);
 
   return {
     begin(stopJob) {
       stop = stopJob;
       latest = null;
+      meters.clear();
       jobRuns = [];
       logList.replaceChildren();
       stopButton.disabled = false;
@@ -150,6 +171,8 @@ export function mountTrainingPanel(panel: HTMLElement, store: RunStore): Trainin
       phase.textContent = message;
     },
     progress(runName, p) {
+      const done = p.phase === 'train' ? p.step : p.done;
+      if (done !== undefined) meters.add(counterKey(runName, p), done);
       latest = { runName, p };
       showProgress();
     },

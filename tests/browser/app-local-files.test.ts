@@ -71,7 +71,7 @@ test('a picked model folder and picked parquet files train on wasm, with nothing
     assert.match(log, /training on \d+ of \d+ examples/);
     assert.match(log, /train\.parquet/);
     // Both languages were evaluated from the picked files: the results have an accuracy for each.
-    await page.waitForSelector('#results-table td[data-language="de"] .accuracy', { timeout: 10_000 });
+    await page.waitForSelector('#results-table td[data-language="de"] .accuracy', { timeout: 60_000 });
     assert.deepEqual(await page.locator('#results-table tr').first().locator('th').allTextContents(), ['model', 'technique', 'en', 'de']);
     for (const language of ['en', 'de']) {
       const accuracy = Number(await page.locator(`#results-table td[data-language="${language}"] .accuracy`).textContent());

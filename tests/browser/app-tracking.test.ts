@@ -52,7 +52,7 @@ test('runs imported as run JSON export as an mlruns zip that MLflow reads, which
   const page = await openApp();
   await importFile(page, join(work, 'run0.json'));
   await importFile(page, join(work, 'run1.json'));
-  await page.waitForFunction(() => document.querySelectorAll('#runs-table tr[data-run-id]').length === 2, null, { timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelectorAll('#runs-table tr[data-run-id]').length === 2, null, { timeout: 60_000 });
 
   await page.getByLabel('Folder you will unzip MLflow exports in').fill(work);
   await page.getByLabel('Folder you will unzip MLflow exports in').dispatchEvent('change');
@@ -72,7 +72,7 @@ test('runs imported as run JSON export as an mlruns zip that MLflow reads, which
 
   const fresh = await openApp();
   await importFile(fresh, zipPath);
-  await fresh.waitForFunction(() => document.querySelectorAll('#runs-table tr[data-run-id]').length === 2, null, { timeout: 10_000 });
+  await fresh.waitForFunction(() => document.querySelectorAll('#runs-table tr[data-run-id]').length === 2, null, { timeout: 60_000 });
   assert.match((await fresh.textContent(`#runs-table tr[data-run-id="${finished.runId}"]`)) ?? '', /finished/);
   assert.match((await fresh.textContent(`#runs-table tr[data-run-id="${failed.runId}"]`)) ?? '', /failed/);
 });

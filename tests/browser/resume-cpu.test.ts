@@ -16,13 +16,21 @@ import { DEMO_MODEL, demoJob, openStorePage, startDemoServer, waitForCheckpoint,
 
 let server: RunningServer;
 let browser: Browser;
-let context: BrowserContext;
 
 before(async () => {
   browser = await launchTestBrowser();
   server = await startDemoServer();
-  context = await browser.newContext();
 });
+
+/** Each test runs in a context of its own (fresh storage: IndexedDB, OPFS, locks), so none depends on another. */
+async function inFreshContext(body: (context: BrowserContext) => Promise<void>): Promise<void> {
+  const context = await browser.newContext();
+  try {
+    await body(context);
+  } finally {
+    await context.close();
+  }
+}
 
 after(async () => {
   await browser?.close();
@@ -45,18 +53,21 @@ const duplicates = (points: MetricPoint[]) => {
 // 3 epochs of 6 steps; logging every 4 and saving every 5 so checkpoints fall between logged losses.
 const TOTAL = 18;
 const job = () => demoJob(server.url, { numTrainExamples: 48, numTrainEpochs: 3, loggingSteps: 4, saveSteps: 5, evalSteps: 6, backend: 'cpu' });
-let uninterruptedId = '';
-let resumedId = '';
 
-test('a run whose page closes mid-way resumes in a new page and ends bit-identical to an uninterrupted run', async () => {
+/** Trains the job to the end in `page`'s storage; returns the finished run's id. */
+async function finishedRun(page: Page): Promise<string> {
+  const [run] = await page.evaluate((job) => window.xnliRunner.store.train(job, 'cpu', 2), job());
+  assert.equal(run.status, 'FINISHED');
+  return run.runId;
+}
+
+test('a run whose page closes mid-way resumes in a new page and ends bit-identical to an uninterrupted run', () => inFreshContext(async (context) => {
   const pageA = await openStorePage(context, server.url);
-  const [uninterrupted] = await pageA.evaluate((job) => window.xnliRunner.store.train(job, 'cpu', 2), job());
-  uninterruptedId = uninterrupted.runId;
-  assert.equal(uninterrupted.status, 'FINISHED');
+  const uninterruptedId = await finishedRun(pageA);
 
   await pageA.evaluate((job) => void window.xnliRunner.store.train(job, 'cpu', 2).catch(() => {}), job());
   const interrupted = await waitForCheckpoint(pageA, (run) => run.runId !== uninterruptedId);
-  resumedId = interrupted.runId;
+  const resumedId = interrupted.runId;
   await pageA.close();
 
   const pageB = await openStorePage(context, server.url);
@@ -87,35 +98,35 @@ test('a run whose page closes mid-way resumes in a new page and ends bit-identic
   assert.deepEqual(await pageB.evaluate((id) => window.xnliRunner.store.folders(id, 'opfs'), resumedId).then((f) => f.length), 2, 'pruned folders are gone');
   assert.deepEqual(errors, []);
   await pageB.close();
-});
+}));
 
-test('a checkpoint write cut off half-way leaves the previous checkpoint listed and loadable', async () => {
-  assert.ok(resumedId, 'needs the first test');
+test('a checkpoint write cut off half-way leaves the previous checkpoint listed and loadable', () => inFreshContext(async (context) => {
   const pageA = await openStorePage(context, server.url);
+  const runId = await finishedRun(pageA);
   await pageA.evaluate(() => window.xnliRunner.init('cpu'));
-  await pageA.evaluate((id) => window.xnliRunner.loadCheckpoint(id, null), resumedId);
+  await pageA.evaluate((id) => window.xnliRunner.loadCheckpoint(id, null), runId);
   const logitsBefore = await pageA.evaluate((pairs) => window.xnliRunner.predict(pairs), PAIRS);
   await pageA.evaluate((id) => void window.xnliRunner.store.writeSyntheticCheckpoint(id, 99, {
     'model.safetensors': 48 * 2 ** 20, 'optimizer.safetensors': 400 * 2 ** 20, 'trainer_state.json': 1000,
-  }).catch(() => {}), resumedId);
+  }).catch(() => {}), runId);
   await pageA.waitForFunction(() => window.xnliCheckpointWrites?.includes('model.safetensors'), null, { timeout: 60_000 });
   await pageA.close();
 
   const pageB = await openStorePage(context, server.url);
   await pageB.evaluate(() => window.xnliRunner.init('cpu'));
-  const run = await pageB.evaluate((id) => window.xnliRunner.store.get(id), resumedId);
+  const run = await pageB.evaluate((id) => window.xnliRunner.store.get(id), runId);
   assert.deepEqual(run!.checkpoints.map((c) => c.step), [15, 18], 'the cut-off checkpoint was never listed');
-  const leftovers = await pageB.evaluate((id) => window.xnliRunner.store.removeUnlisted(id), resumedId);
+  const leftovers = await pageB.evaluate((id) => window.xnliRunner.store.removeUnlisted(id), runId);
   assert.equal(leftovers.length, 1, 'the half-written folder was there');
   assert.match(leftovers[0], /^checkpoint-99-/);
-  await pageB.evaluate((id) => window.xnliRunner.loadCheckpoint(id, null), resumedId);
+  await pageB.evaluate((id) => window.xnliRunner.loadCheckpoint(id, null), runId);
   assert.deepEqual(await pageB.evaluate((pairs) => window.xnliRunner.predict(pairs), PAIRS), logitsBefore, 'the previous checkpoint loads and predicts as before');
   await pageB.close();
-});
+}));
 
-test('export: the HF folder loads back through the loading path with the same logits and keeps every HF tensor name and shape', async () => {
-  assert.ok(uninterruptedId, 'needs the first test');
+test('export: the HF folder loads back through the loading path with the same logits and keeps every HF tensor name and shape', () => inFreshContext(async (context) => {
   const page = await openStorePage(context, server.url);
+  const uninterruptedId = await finishedRun(page);
   await page.evaluate(() => window.xnliRunner.init('cpu'));
   const { fileName, base64 } = await page.evaluate((id) => window.xnliRunner.store.exportZip(id, null), uninterruptedId);
   const files = unzipSync(new Uint8Array(Buffer.from(base64, 'base64')));
@@ -150,19 +161,21 @@ test('export: the HF folder loads back through the loading path with the same lo
     await rm(root, { recursive: true, force: true });
     await page.close();
   }
-});
+}));
 
-test('deleting a run removes its record, history and checkpoint files', async () => {
+test('deleting a run removes its record, history and checkpoint files', () => inFreshContext(async (context) => {
   const page: Page = await openStorePage(context, server.url);
+  const uninterruptedId = await finishedRun(page);
+  assert.equal((await page.evaluate((id) => window.xnliRunner.store.folders(id, 'opfs'), uninterruptedId)).length, 2, 'its checkpoints are there first');
   await page.evaluate((id) => window.xnliRunner.store.delete(id), uninterruptedId);
   assert.equal(await page.evaluate((id) => window.xnliRunner.store.get(id), uninterruptedId), undefined);
   assert.deepEqual(await page.evaluate((id) => window.xnliRunner.store.folders(id, 'opfs'), uninterruptedId), []);
   await assert.rejects(page.evaluate((id) => window.xnliRunner.store.resume(id), uninterruptedId), /no run .* in this browser's storage/);
   await page.close();
-});
+}));
 
-test('the page\'s Saved runs panel lists a stored run with its state, checkpoints and actions', async () => {
-  assert.ok(resumedId, 'needs the first test');
+test('the page\'s Saved runs panel lists a stored run with its state, checkpoints and actions', () => inFreshContext(async (context) => {
+  const resumedId = await finishedRun(await openStorePage(context, server.url));
   const page = await context.newPage();
   await page.goto(`${server.url}/index.html?backend=cpu`);
   const row = page.locator(`#stored-runs-table tr[data-run-id="${resumedId}"]`);
@@ -172,4 +185,4 @@ test('the page\'s Saved runs panel lists a stored run with its state, checkpoint
   assert.deepEqual(await row.locator('button').allInnerTexts(), ['Export zip', 'Export to folder', 'Delete']);
   assert.match(await page.locator('#stored-runs-storage').innerText(), /Browser storage: .* used of /);
   await page.close();
-});
+}));

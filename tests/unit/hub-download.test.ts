@@ -171,9 +171,8 @@ test('a server that stalls is abandoned after the stall timeout and resumed', as
   faults.push({ match: '/__storage/', kind: 'stall', fraction: 0.4 });
   const progress: DownloadProgress[] = [];
   const files = hubFiles({ endpoint: server.url, repo: 'org/tiny' }, { cache: new MemoryFileCache(), onProgress: (p) => progress.push(p), download: { stallTimeoutMs: 1000, progressIntervalMs: 0 } });
-  const started = performance.now();
+  // The stalled response is given up (the server would hold it forever) and the rest fetched with one resume.
   assert.deepEqual(new Uint8Array(await files.fetchBytes('model.safetensors')), WEIGHTS);
-  assert.ok(performance.now() - started < 8000);
   assert.equal(progress.at(-1)!.resumes, 1);
 });
 

@@ -123,7 +123,8 @@ test('a batch the server applied but never answered is not stored twice; automat
     server.dropAfterApplying.add('runs/log-batch');
     const logger = await MlflowRestLogger.open({ ...run, status: 'RUNNING', endTime: undefined }, options(server, { autoFlush: true, retryDelaysMs: [20], onError: (e) => errors.push(e) }));
     await logger.finish('FINISHED', run.endTime!);
-    for (let i = 0; i < 200 && server.runs.values().next().value?.info.status !== 'FINISHED'; i++) await new Promise((r) => setTimeout(r, 10));
+    // Retries run in the background: wait (bounded) until the server holds the finished run.
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline && server.runs.values().next().value?.info.status !== 'FINISHED';) await new Promise((r) => setTimeout(r, 10));
     logger.close();
     assert.ok(errors.some((e) => e instanceof MlflowUnreachableError), 'the dropped answer was seen');
     assert.ok(server.requests.some((r) => r.endpoint === 'metrics/get-history'), 'histories were checked before resending');
