@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream, createWriteStream, type Stats } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { AddressInfo } from 'node:net';
@@ -41,7 +41,18 @@ export interface HubLikeServerOptions {
   faults?: Fault[];
   /** Called for every request, before it is answered (tests check where the token was sent). */
   onRequest?: (info: RequestInfo) => void;
+  /**
+   * Serve the one page the CLI opens and nothing else (the CLI's server listens on a well-known port, where any
+   * web page the user has open could reach it): a Host other than the server's own address is refused (DNS
+   * rebinding), so is any request that comes from another origin (no CORS at all: the page is same-origin), and
+   * everything but the app's own files needs the per-run `secret`, which the CLI's browser holds as an HttpOnly,
+   * SameSite=Strict cookie (see secretCookieName).
+   */
+  ownPageOnly?: { secret: string };
 }
+
+/** The cookie that carries an ownPageOnly server's secret; named by port, as cookies are shared across ports. */
+export const secretCookieName = (port: number) => `xnli-cli-secret-${port}`;
 
 /** One injected fault for requests whose path contains `match`. */
 export interface Fault {
@@ -165,7 +176,16 @@ export const CROSS_ORIGIN_ISOLATION = {
 
 async function handle(options: HubLikeServerOptions, state: ServerState, request: IncomingMessage, response: ServerResponse): Promise<void> {
   for (const [name, value] of Object.entries(CROSS_ORIGIN_ISOLATION)) response.setHeader(name, value);
-  response.setHeader('Access-Control-Allow-Origin', '*');
+  const onStorage = !!state.storageUrl && `http://127.0.0.1:${request.socket.localPort}` === state.storageUrl;
+  if (options.ownPageOnly) {
+    const refusal = ownPageRefusal(options, state, request, onStorage);
+    response.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    if (refusal) return sendError(response, 403, 'Forbidden', refusal);
+    // The storage hop is another origin: it lets in exactly the app's page.
+    if (onStorage) response.setHeader('Access-Control-Allow-Origin', state.url);
+  } else {
+    response.setHeader('Access-Control-Allow-Origin', '*');
+  }
   response.setHeader(
     'Access-Control-Expose-Headers',
     'Content-Length, Content-Range, Accept-Ranges, ETag, X-Error-Code, X-Error-Message, X-Linked-Size, X-Linked-Etag, X-Repo-Commit',
@@ -190,7 +210,7 @@ async function handle(options: HubLikeServerOptions, state: ServerState, request
   }
   const url = new URL(request.url ?? '/', 'http://localhost');
   const path = url.pathname;
-  if (state.storageUrl && `http://127.0.0.1:${localPort}` === state.storageUrl) {
+  if (onStorage) {
     const file = path.startsWith(STORAGE_PREFIX) ? state.storageLinks.get(path.slice(STORAGE_PREFIX.length).split('/')[0]!) : undefined;
     const stats = file ? await statOrNull(file) : null;
     if (!file || !stats?.isFile()) return sendError(response, 404, 'NoSuchKey', 'The specified key does not exist.');
@@ -218,6 +238,31 @@ async function handle(options: HubLikeServerOptions, state: ServerState, request
 }
 
 const OUTPUT_PREFIX = '/__output/';
+
+/**
+ * Why an ownPageOnly server refuses this request, or null. The app's own files (the page and its scripts) need no
+ * secret; the outputs, the local model folders, the data files and the API do. The storage hop's links are
+ * random and used once per file, like a storage host's signed URLs: they are the secret there.
+ */
+function ownPageRefusal(options: HubLikeServerOptions, state: ServerState, request: IncomingMessage, onStorage: boolean): string | null {
+  const ownOrigin = onStorage ? state.storageUrl! : state.url;
+  if (request.headers.host !== new URL(ownOrigin).host) return `this server answers only for ${ownOrigin}`;
+  const origin = request.headers.origin;
+  // The page's own requests are same-origin (no preflight) or, on the storage hop, simple CORS requests.
+  if ((origin !== undefined && origin !== state.url) || request.method === 'OPTIONS') return 'this server serves only the xnli-train page it opened';
+  if (onStorage) return null;
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  const appFile = !path.startsWith('/api/') && !path.startsWith(OUTPUT_PREFIX) && !RESOLVE_PATH.test(path) && !options.files?.[path];
+  if (appFile || hasSecret(request, options.ownPageOnly!.secret, secretCookieName(Number(new URL(state.url).port)))) return null;
+  return 'this request lacks the secret of the xnli-train run that started this server';
+}
+
+function hasSecret(request: IncomingMessage, secret: string, cookie: string): boolean {
+  const sent = (request.headers.cookie ?? '').split(';').map((part) => part.trim()).find((part) => part.startsWith(`${cookie}=`))?.slice(cookie.length + 1);
+  if (!sent) return false;
+  const [a, b] = [Buffer.from(sent), Buffer.from(secret)];
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 async function receiveOutput(root: string, relative: string, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const method = request.method ?? 'GET';

@@ -7,8 +7,7 @@ import type { Prediction } from '../src/predict.ts';
 import { parseArgs, requiredFlag, stringFlag } from './args.ts';
 import { ensureBuiltApp } from './app-build.ts';
 import { UsageError, oneLine } from './errors.ts';
-import type { RunningServer } from './hub-like-server.ts';
-import { launchCliBrowser, startAppServer } from './session.ts';
+import { admitToAppServer, launchCliBrowser, startAppServer, type AppServer } from './session.ts';
 import { resolveModelSource } from './model-source.ts';
 import { readPairsFile, type InputPair } from './pairs-file.ts';
 
@@ -90,13 +89,14 @@ export async function runPredict(argv: readonly string[]): Promise<void> {
   const source = resolveModelSource(options.model);
   const dist = await ensureBuiltApp(log);
 
-  let server: RunningServer | null = null;
+  let server: AppServer | null = null;
   let browser: BrowserContext | null = null;
   try {
     server = await startAppServer({ staticRoot: dist, repoFolders: source.kind === 'folder' ? { [source.repo]: source.folder } : {} }, (line) => process.stderr.write(`warning: ${line}\n`));
     // Loaded here so usage errors answer without loading Playwright.
     const { openRunnerPage } = await import('./browser.ts');
     browser = await launchCliBrowser((line) => process.stderr.write(`warning: ${line}\n`));
+    await admitToAppServer(browser, server);
     const page = await openRunnerPage(browser, server.url, {
       onProgress: log,
       onConsoleError: options.verbose ? log : undefined,

@@ -1,12 +1,13 @@
 // One CLI session: the app server and a headless Chromium whose profile persists, so that downloads cached in
 // the page's origin private file system (OPFS) are there again for the next run, as they are for a browser user.
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { findChromium } from '../scripts/ensure-chromium.mjs';
 import { CHROMIUM_ARGS } from './browser.ts';
-import { startHubLikeServer, type HubLikeServerOptions, type RunningServer } from './hub-like-server.ts';
+import { secretCookieName, startHubLikeServer, type HubLikeServerOptions, type RunningServer } from './hub-like-server.ts';
 
 /** The cache's origin is http://127.0.0.1:<this port>: a fixed port keeps it the same origin from run to run. */
 export const CLI_APP_PORT = Number(process.env.XNLI_TRAIN_PORT || 41735);
@@ -17,18 +18,30 @@ export function cacheDir(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'xnli-browser-trainer');
 }
 
+/** The CLI's server: its address and the per-run secret its own page must present. */
+export interface AppServer extends RunningServer {
+  secret: string;
+}
+
 /**
- * The app server on the fixed port; when another run holds it, a free port (that run keeps the shared cache,
- * this one downloads afresh).
+ * The app server on the fixed port, serving its own page only (see HubLikeServerOptions.ownPageOnly); when
+ * another run holds the port, a free port (that run keeps the shared cache, this one downloads afresh).
  */
-export async function startAppServer(options: HubLikeServerOptions, warn: (line: string) => void): Promise<RunningServer> {
+export async function startAppServer(options: Omit<HubLikeServerOptions, 'ownPageOnly' | 'port'>, warn: (line: string) => void): Promise<AppServer> {
+  const secret = randomBytes(32).toString('base64url');
+  const locked = { ...options, ownPageOnly: { secret } };
   try {
-    return await startHubLikeServer({ ...options, port: CLI_APP_PORT });
+    return { ...(await startHubLikeServer({ ...locked, port: CLI_APP_PORT })), secret };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     warn(`port ${CLI_APP_PORT} is busy (another xnli-train running?): this run does not share the download cache`);
-    return startHubLikeServer({ ...options, port: 0 });
+    return { ...(await startHubLikeServer({ ...locked, port: 0 })), secret };
   }
+}
+
+/** Gives the CLI's browser the server's secret, as a cookie no other site's page is sent or can read. */
+export async function admitToAppServer(context: BrowserContext, server: AppServer): Promise<void> {
+  await context.addCookies([{ name: secretCookieName(server.port), value: server.secret, url: server.url, httpOnly: true, sameSite: 'Strict' }]);
 }
 
 /** Headless Chromium on the persistent profile; a fresh temporary one when another run holds the profile. */

@@ -12,8 +12,7 @@ import type { JobProgress } from '../src/train/job.ts';
 import { describeBackend, type BackendInfo } from '../src/backend/types.ts';
 import { ensureBuiltApp, PROJECT_ROOT } from './app-build.ts';
 import { UsageError, oneLine } from './errors.ts';
-import type { RunningServer } from './hub-like-server.ts';
-import { launchCliBrowser, startAppServer } from './session.ts';
+import { admitToAppServer, launchCliBrowser, startAppServer, type AppServer } from './session.ts';
 import { resolveModelSource } from './model-source.ts';
 import { runSinks, type RunSink } from './run-sinks.ts';
 
@@ -201,7 +200,7 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
   const journal = new RunJournal(sinks);
   const dist = await ensureBuiltApp(log);
 
-  let server: RunningServer | null = null;
+  let server: AppServer | null = null;
   let browser: BrowserContext | null = null;
   let interrupts = 0;
   let page: Page | null = null;
@@ -216,6 +215,7 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
     server = await startAppServer({ staticRoot: dist, repoFolders: sources.repoFolders, files: sources.files, outputRoot: outputDir }, (line) => process.stderr.write(`warning: ${line}\n`));
     const { openRunnerPage } = await import('./browser.ts');
     browser = await launchCliBrowser((line) => process.stderr.write(`warning: ${line}\n`));
+    await admitToAppServer(browser, server);
     let failure: string | null = null;
     const events: Promise<void>[] = [];
     page = await openRunnerPage(browser, server.url, { onProgress: log, onConsoleError: verbose ? log : undefined });
