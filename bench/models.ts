@@ -17,6 +17,15 @@ export const BENCH_MODELS: BenchModel[] = [
   { name: 'mini', hidden: 256, layers: 4, heads: 4, intermediate: 1024, vocab: 8000, batch: 8, seq: 64 },
 ];
 
+/**
+ * bert-base's depth (12 layers) at a small width: the same number of dispatches, bind groups and uniform writes
+ * per step as bert-base, but small enough for Dawn's null device (which caps its memory at a few hundred MB), so
+ * it measures the host's cost of a bert-base step without a GPU.
+ */
+export const HOST_BENCH_MODELS: BenchModel[] = [
+  { name: 'deep', hidden: 128, layers: 12, heads: 4, intermediate: 512, vocab: 2000, batch: 8, seq: 64 },
+];
+
 /** For a real GPU: bert-base-multilingual's shape (vocab 119,547) at batch 8, length 128. */
 export const GPU_BENCH_MODELS: BenchModel[] = [
   { name: 'base', hidden: 768, layers: 12, heads: 12, intermediate: 3072, vocab: 119547, batch: 8, seq: 128 },

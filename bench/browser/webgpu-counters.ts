@@ -8,6 +8,10 @@ export interface WebGPUCounters {
   uploadedBytesPerStep: number;
   uniformBytesPerStep: number;
   readbacksPerStep: number;
+  bindGroupsPerStep: number;
+  submitsPerStep: number;
+  /** GPU buffers created per step (tfjs's pool reuses freed ones; uploads create mapped ones). */
+  buffersPerStep: number;
   /** Warm-up and timed steps together. */
   pipelinesCompiledInRun: number;
   /** After the warm-up: 0 when every shape's pipelines already exist. */
@@ -15,7 +19,7 @@ export interface WebGPUCounters {
 }
 
 export function countWebGPUWork(): { reset(): void; read(steps: number): WebGPUCounters } {
-  const counts = { dispatches: 0, uploaded: 0, uniform: 0, readbacks: 0, pipelines: 0 };
+  const counts = { dispatches: 0, uploaded: 0, uniform: 0, readbacks: 0, pipelines: 0, bindGroups: 0, submits: 0, buffers: 0 };
   let pipelinesAtStart = 0;
   if (typeof GPUComputePassEncoder !== 'undefined') {
     wrap(GPUComputePassEncoder.prototype, 'dispatchWorkgroups', () => counts.dispatches++);
@@ -25,12 +29,15 @@ export function countWebGPUWork(): { reset(): void; read(steps: number): WebGPUC
     });
     wrap(GPUDevice.prototype, 'createBuffer', (args) => {
       const descriptor = args[0] as GPUBufferDescriptor;
+      counts.buffers++;
       // tfjs uploads tensor data by creating a buffer mapped at creation and filling it.
       if (descriptor.mappedAtCreation) counts.uploaded += descriptor.size;
     });
     wrap(GPUBuffer.prototype, 'mapAsync', (args) => {
       if (((args[0] as number) & GPUMapMode.READ) !== 0) counts.readbacks++;
     });
+    wrap(GPUDevice.prototype, 'createBindGroup', () => counts.bindGroups++);
+    wrap(GPUQueue.prototype, 'submit', () => counts.submits++);
     wrap(GPUDevice.prototype, 'createComputePipeline', () => counts.pipelines++);
     wrap(GPUDevice.prototype, 'createComputePipelineAsync', () => counts.pipelines++);
   }
@@ -40,6 +47,9 @@ export function countWebGPUWork(): { reset(): void; read(steps: number): WebGPUC
       counts.uploaded = 0;
       counts.uniform = 0;
       counts.readbacks = 0;
+      counts.bindGroups = 0;
+      counts.submits = 0;
+      counts.buffers = 0;
       pipelinesAtStart = counts.pipelines;
     },
     read(steps) {
@@ -48,6 +58,9 @@ export function countWebGPUWork(): { reset(): void; read(steps: number): WebGPUC
         uploadedBytesPerStep: counts.uploaded / steps,
         uniformBytesPerStep: counts.uniform / steps,
         readbacksPerStep: counts.readbacks / steps,
+        bindGroupsPerStep: counts.bindGroups / steps,
+        submitsPerStep: counts.submits / steps,
+        buffersPerStep: counts.buffers / steps,
         pipelinesCompiledInRun: counts.pipelines,
         pipelinesCompiledWhileTimed: counts.pipelines - pipelinesAtStart,
       };
