@@ -1,0 +1,87 @@
+/**
+ * The WebGPU engine's device context: pipelines compiled once per shader source, buffers and uniforms created
+ * once, and dispatches recorded as plain data (pipeline, bind group, workgroup counts), so that running a
+ * recorded sequence again costs only its encoding: no shader key to build, no bind group or buffer to create.
+ */
+
+/** One recorded compute dispatch. */
+export interface Dispatch {
+  label: string;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: readonly [number, number, number];
+}
+
+/** A binding of part of a buffer (offset and size in bytes); offsets are multiples of the device's alignment. */
+export type BufferSlice = GPUBufferBinding & { size: number };
+
+export class GpuContext {
+  private pipelines = new Map<string, GPUComputePipeline>();
+
+  constructor(readonly device: GPUDevice) {}
+
+  /** The compute pipeline for a WGSL source (entry point `main`), compiled on first use. */
+  pipeline(code: string): GPUComputePipeline {
+    let pipeline = this.pipelines.get(code);
+    if (!pipeline) {
+      pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module: this.device.createShaderModule({ code }), entryPoint: 'main' } });
+      this.pipelines.set(code, pipeline);
+    }
+    return pipeline;
+  }
+
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  storage(byteLength: number, label: string, extraUsage = 0): GPUBuffer {
+    return this.device.createBuffer({ label, size: align(Math.max(byteLength, 4), 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | extraUsage });
+  }
+
+  /** A uniform buffer holding `words` (u32 and f32 values as their bit patterns), written once. */
+  uniform(words: Uint32Array, label: string): GPUBuffer {
+    const buffer = this.device.createBuffer({ label, size: align(words.byteLength, 16), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.device.queue.writeBuffer(buffer, 0, words);
+    return buffer;
+  }
+
+  /** Records a dispatch of `code` with `bindings` as group 0, bindings 0, 1, 2, ... in order. */
+  dispatch(label: string, code: string, bindings: readonly GPUBindingResource[], workgroups: readonly [number, number, number]): Dispatch {
+    const pipeline = this.pipeline(code);
+    const bindGroup = this.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries: bindings.map((resource, binding) => ({ binding, resource })) });
+    return { label, pipeline, bindGroup, workgroups };
+  }
+
+  /** Encodes the dispatches into one compute pass of one command buffer and submits it. */
+  run(dispatches: readonly Dispatch[]): void {
+    const encoder = this.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    encodeDispatches(pass, dispatches);
+    pass.end();
+    this.device.queue.submit([encoder.finish()]);
+  }
+}
+
+export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: readonly Dispatch[]): void {
+  let pipeline: GPUComputePipeline | null = null;
+  for (const d of dispatches) {
+    if (d.pipeline !== pipeline) pass.setPipeline((pipeline = d.pipeline));
+    pass.setBindGroup(0, d.bindGroup);
+    pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+  }
+}
+
+export function align(value: number, to: number): number {
+  return Math.ceil(value / to) * to;
+}
+
+/** u32 and f32 values packed as 32-bit words, for uniform structs whose fields are all 4 bytes. */
+export function words(values: readonly (readonly [number, 'u32' | 'f32'])[]): Uint32Array {
+  const out = new Uint32Array(values.length);
+  const asFloat = new Float32Array(out.buffer);
+  values.forEach(([value, type], i) => {
+    if (type === 'u32') out[i] = value >>> 0;
+    else asFloat[i] = value;
+  });
+  return out;
+}

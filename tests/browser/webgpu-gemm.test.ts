@@ -1,0 +1,58 @@
+// The WebGPU engine's matrix product (src/engine/webgpu/gemm.ts) in Chromium's WebGPU against float64 loops: every
+// layout, sizes that are not multiples of the tile, bias, accumulation, leading dimensions and the two-level
+// batch attention uses.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../cli/browser.ts';
+import type { GemmLayout, GemmShape } from '../../src/engine/webgpu/gemm.ts';
+import { openEnginePage, type EnginePage } from '../support/engine-page.ts';
+import type { GemmCheckOptions } from './pages/gemm-checks.ts';
+
+let browser: Browser;
+let engine: EnginePage;
+
+before(async () => {
+  browser = await launchChromium();
+  engine = await openEnginePage(browser, resolve(import.meta.dirname, 'pages/gemm-checks.ts'));
+});
+
+after(async () => {
+  await engine?.close();
+  await browser?.close();
+});
+
+async function check(layout: GemmLayout, shape: GemmShape, options: GemmCheckOptions = {}) {
+  const worst = await engine.page.evaluate(([l, s, o]) => window.gemmCheck(l, s, o), [layout, shape, options] as const);
+  assert.ok(worst < 1e-5, `${layout} ${JSON.stringify(shape)} ${JSON.stringify(options)}: worst relative error ${worst}`);
+}
+
+test('NN, NT and TN products equal float64 loops at sizes that are not multiples of the tile', async () => {
+  for (const layout of ['NN', 'NT', 'TN'] as const) {
+    await check(layout, { m: 70, n: 33, k: 21 });
+    await check(layout, { m: 64, n: 128, k: 48 });
+    await check(layout, { m: 1, n: 3, k: 130 });
+  }
+});
+
+test('bias, alpha and accumulation into C (beta = 1), as the Linear layers and gradient sums use them', async () => {
+  await check('NT', { m: 40, n: 96, k: 32 }, { bias: true });
+  await check('TN', { m: 48, n: 32, k: 100 }, { beta: 1 });
+  await check('NN', { m: 17, n: 65, k: 66 }, { alpha: 0.125, beta: 1 });
+});
+
+test('attention\'s batched products read heads in place: [sequences × heads] batches with leading dimensions', async () => {
+  const [sequences, heads, seq, headSize] = [3, 2, 20, 8];
+  const hidden = heads * headSize;
+  // scores[s,h] = Q[s,h] · K[s,h]ᵀ, with Q and K rows of [tokens, hidden] and scores packed [s, h, seq, seq].
+  await check('NT', {
+    m: seq, n: seq, k: headSize, lda: hidden, ldb: hidden, outer: sequences, inner: heads,
+    strideA: { outer: seq * hidden, inner: headSize }, strideB: { outer: seq * hidden, inner: headSize }, strideC: { outer: heads * seq * seq, inner: seq * seq },
+  }, { alpha: 1 / Math.sqrt(headSize) });
+  // context[s, :, h] = P[s,h] · V[s,h], written back into [tokens, hidden].
+  await check('NN', {
+    m: seq, n: headSize, k: seq, ldb: hidden, ldc: hidden, outer: sequences, inner: heads,
+    strideA: { outer: heads * seq * seq, inner: seq * seq }, strideB: { outer: seq * hidden, inner: headSize }, strideC: { outer: seq * hidden, inner: headSize },
+  });
+});
