@@ -8,6 +8,7 @@ import { seededDropout } from './dropout.ts';
 import { fusedGelu, fusedLayerNorm } from '../backend/fused-ops.ts';
 import { embeddingLookup } from './embedding.ts';
 import type { Activation, EncoderConfig } from './config.ts';
+import { modelModules, type HeadLinear, type LayerModules, type ModelModules } from './architecture.ts';
 
 export type WeightLookup = (hfName: string) => tf.Tensor;
 
@@ -55,83 +56,63 @@ function dropper(dropout: DropoutControl): Drop {
 function frozenFeatures(config: EncoderConfig, w: WeightLookup, inputs: ForwardInputs, drop: Drop): tf.Tensor2D {
   const [batch, seqLen] = inputs.inputIds.shape;
   const keyMask = tf.reshape(tf.mul(tf.sub(1, tf.cast(inputs.attentionMask, 'float32')), MASKED_SCORE), [batch, 1, 1, seqLen]);
-  const prefix = config.architecture;
-  let hidden = embeddings(config, w, inputs, drop);
+  const modules = modelModules(config);
+  let hidden = embeddings(config, modules, w, inputs, drop);
 
-  for (let i = 0; i < config.numLayers; i++) {
-    if (config.architecture === 'distilbert') {
-      const layer = `distilbert.transformer.layer.${i}`;
-      const attended = selfAttention(config, w, hidden, keyMask, batch, seqLen, drop, {
-        query: `${layer}.attention.q_lin`, key: `${layer}.attention.k_lin`, value: `${layer}.attention.v_lin`,
-      });
-      const attentionOut = linear(attended, w, `${layer}.attention.out_lin`);
-      const normed = layerNorm(tf.add(attentionOut, hidden), w, `${layer}.sa_layer_norm`, config.layerNormEps);
-      const ffn = drop(linear(activate(linear(normed, w, `${layer}.ffn.lin1`), config.hiddenAct), w, `${layer}.ffn.lin2`), config.hiddenDropout);
-      hidden = layerNorm(tf.add(ffn, normed), w, `${layer}.output_layer_norm`, config.layerNormEps);
-    } else {
-      const layer = `${prefix}.encoder.layer.${i}`;
-      const attended = selfAttention(config, w, hidden, keyMask, batch, seqLen, drop, {
-        query: `${layer}.attention.self.query`, key: `${layer}.attention.self.key`, value: `${layer}.attention.self.value`,
-      });
-      const attentionOut = drop(linear(attended, w, `${layer}.attention.output.dense`), config.hiddenDropout);
-      const normed = layerNorm(tf.add(attentionOut, hidden), w, `${layer}.attention.output.LayerNorm`, config.layerNormEps);
-      const intermediate = activate(linear(normed, w, `${layer}.intermediate.dense`), config.hiddenAct);
-      const output = drop(linear(intermediate, w, `${layer}.output.dense`), config.hiddenDropout);
-      hidden = layerNorm(tf.add(output, normed), w, `${layer}.output.LayerNorm`, config.layerNormEps);
-    }
+  for (const layer of modules.layers) {
+    const attended = selfAttention(config, w, hidden, keyMask, batch, seqLen, drop, layer);
+    const attentionOut = linear(attended, w, layer.attentionOut);
+    const normed = layerNorm(tf.add(layer.attentionOutDropout ? drop(attentionOut, config.hiddenDropout) : attentionOut, hidden), w, layer.attentionNorm, config.layerNormEps);
+    const intermediate = activate(linear(normed, w, layer.ffnIn), config.hiddenAct);
+    const output = drop(linear(intermediate, w, layer.ffnOut), config.hiddenDropout);
+    hidden = layerNorm(tf.add(output, normed), w, layer.outputNorm, config.layerNormEps);
   }
 
   // hidden is [batch * seqLen, hiddenSize]; the heads read the first token of each sequence.
   const sequences = tf.reshape(hidden, [batch, seqLen, config.hiddenSize]);
   const firstToken = tf.reshape(tf.slice(sequences, [0, 0, 0], [batch, 1, config.hiddenSize]), [batch, config.hiddenSize]);
-  switch (config.architecture) {
-    case 'bert':
-      return tf.tanh(linear(firstToken, w, 'bert.pooler.dense'));
-    case 'distilbert':
-      return tf.relu(linear(firstToken, w, 'pre_classifier')) as tf.Tensor2D;
-    case 'roberta':
-      return firstToken as tf.Tensor2D;
-  }
+  return modules.features ? headActivation(linear(firstToken, w, modules.features.name), modules.features.activation) : firstToken as tf.Tensor2D;
 }
 
 function headLogits(config: EncoderConfig, w: WeightLookup, features: tf.Tensor2D, drop: Drop): tf.Tensor2D {
-  if (config.architecture === 'roberta') {
-    const dense = tf.tanh(linear(drop(features, config.classifierDropout), w, 'classifier.dense'));
-    return linear(drop(dense, config.classifierDropout), w, 'classifier.out_proj');
-  }
-  return linear(drop(features, config.classifierDropout), w, 'classifier');
+  let x = features;
+  for (const layer of modelModules(config).classifier) x = headActivation(linear(drop(x, config.classifierDropout), w, layer.name), layer.activation);
+  return x;
+}
+
+function headActivation(x: tf.Tensor2D, activation: HeadLinear['activation']): tf.Tensor2D {
+  return activation === 'tanh' ? tf.tanh(x) : activation === 'relu' ? tf.relu(x) : x;
 }
 
 /** Word + position (+ token type) embeddings, LayerNorm, dropout; returns [batch * seqLen, hidden]. */
-function embeddings(config: EncoderConfig, w: WeightLookup, inputs: ForwardInputs, drop: (x: tf.Tensor, rate: number) => tf.Tensor): tf.Tensor2D {
+function embeddings(config: EncoderConfig, modules: ModelModules, w: WeightLookup, inputs: ForwardInputs, drop: (x: tf.Tensor, rate: number) => tf.Tensor): tf.Tensor2D {
   const [batch, seqLen] = inputs.inputIds.shape;
-  const prefix = config.architecture;
   const flatIds = tf.reshape(inputs.inputIds, [batch * seqLen]);
-  let sum = embeddingLookup(w(`${prefix}.embeddings.word_embeddings.weight`) as tf.Tensor2D, flatIds as tf.Tensor1D);
+  let sum = embeddingLookup(w(`${modules.wordEmbeddings}.weight`) as tf.Tensor2D, flatIds as tf.Tensor1D);
 
-  let positionIds: tf.Tensor1D;
+  let positions: tf.Tensor1D;
   if (config.architecture === 'roberta') {
-    // RoBERTa numbers real tokens from padding_idx + 1 and gives padding the padding index:
-    // cumsum(ids != pad) * (ids != pad) + pad. Done in float: webgpu lacks int cumsum.
+    // architecture.ts's positionIds rule, on the device: cumsum(ids != pad) * (ids != pad) + pad. Done in float:
+    // webgpu lacks int cumsum.
     const notPad = tf.cast(tf.notEqual(inputs.inputIds, config.padTokenId), 'float32');
-    positionIds = tf.reshape(tf.cast(tf.add(tf.mul(tf.cumsum(notPad, 1), notPad), config.padTokenId), 'int32'), [batch * seqLen]);
+    positions = tf.reshape(tf.cast(tf.add(tf.mul(tf.cumsum(notPad, 1), notPad), config.padTokenId), 'int32'), [batch * seqLen]);
   } else {
-    positionIds = tf.tile(tf.range(0, seqLen, 1, 'int32'), [batch]) as tf.Tensor1D;
+    positions = tf.tile(tf.range(0, seqLen, 1, 'int32'), [batch]) as tf.Tensor1D;
   }
-  sum = tf.add(sum, embeddingLookup(w(`${prefix}.embeddings.position_embeddings.weight`) as tf.Tensor2D, positionIds));
+  sum = tf.add(sum, embeddingLookup(w(`${modules.positionEmbeddings}.weight`) as tf.Tensor2D, positions));
 
-  if (config.architecture === 'bert' && inputs.tokenTypeIds) {
-    sum = tf.add(sum, embeddingLookup(w('bert.embeddings.token_type_embeddings.weight') as tf.Tensor2D, tf.reshape(inputs.tokenTypeIds, [batch * seqLen]) as tf.Tensor1D));
-  } else if (config.architecture !== 'distilbert') {
+  if (modules.tokenTypeEmbeddings && config.architecture === 'bert' && inputs.tokenTypeIds) {
+    sum = tf.add(sum, embeddingLookup(w(`${modules.tokenTypeEmbeddings}.weight`) as tf.Tensor2D, tf.reshape(inputs.tokenTypeIds, [batch * seqLen]) as tf.Tensor1D));
+  } else if (modules.tokenTypeEmbeddings) {
     // No token types given (or XLM-R, whose only type is 0): every token has type 0.
-    sum = tf.add(sum, tf.slice(w(`${prefix}.embeddings.token_type_embeddings.weight`), [0, 0], [1, config.hiddenSize]));
+    sum = tf.add(sum, tf.slice(w(`${modules.tokenTypeEmbeddings}.weight`), [0, 0], [1, config.hiddenSize]));
   }
-  return drop(layerNorm(sum, w, `${prefix}.embeddings.LayerNorm`, config.layerNormEps), config.hiddenDropout) as tf.Tensor2D;
+  return drop(layerNorm(sum, w, modules.embeddingNorm, config.layerNormEps), config.hiddenDropout) as tf.Tensor2D;
 }
 
 function selfAttention(
   config: EncoderConfig, w: WeightLookup, hidden: tf.Tensor2D, keyMask: tf.Tensor, batch: number, seqLen: number,
-  drop: (x: tf.Tensor, rate: number) => tf.Tensor, names: { query: string; key: string; value: string },
+  drop: (x: tf.Tensor, rate: number) => tf.Tensor, names: Pick<LayerModules, 'query' | 'key' | 'value'>,
 ): tf.Tensor2D {
   const heads = config.numHeads;
   const headSize = config.hiddenSize / heads;

@@ -1,7 +1,8 @@
 /** Which parameters each architecture has, under their Hugging Face names, and how checkpoint names map onto them. */
-import type { Architecture, EncoderConfig } from './config.ts';
+import type { EncoderConfig } from './config.ts';
+import { BASE_MODEL_PREFIX, modelModules } from './architecture.ts';
 
-export const BASE_MODEL_PREFIX: Record<Architecture, string> = { bert: 'bert', distilbert: 'distilbert', roberta: 'roberta' };
+export { BASE_MODEL_PREFIX };
 
 export interface ParameterSpec {
   /** Full Hugging Face name as in a *ForSequenceClassification state dict, e.g. `bert.encoder.layer.0.output.dense.weight`. */
@@ -18,56 +19,31 @@ export interface ParameterSpec {
 export function parameterSpecs(config: EncoderConfig): ParameterSpec[] {
   const specs: ParameterSpec[] = [];
   const h = config.hiddenSize;
-  const encoder = (hfName: string, ...shape: number[]) => specs.push({ hfName, shape, role: 'encoder' });
-  const head = (hfName: string, ...shape: number[]) => specs.push({ hfName, shape, role: 'head' });
-  const linear = (add: typeof encoder, name: string, out: number, inp: number) => {
-    add(`${name}.weight`, out, inp);
-    add(`${name}.bias`, out);
+  const modules = modelModules(config);
+  const add = (role: ParameterSpec['role'], hfName: string, ...shape: number[]) => specs.push({ hfName, shape, role });
+  const linear = (role: ParameterSpec['role'], name: string, out: number, inp: number) => {
+    add(role, `${name}.weight`, out, inp);
+    add(role, `${name}.bias`, out);
   };
   const norm = (name: string) => {
-    encoder(`${name}.weight`, h);
-    encoder(`${name}.bias`, h);
+    add('encoder', `${name}.weight`, h);
+    add('encoder', `${name}.bias`, h);
   };
 
-  if (config.architecture === 'distilbert') {
-    encoder('distilbert.embeddings.word_embeddings.weight', config.vocabSize, h);
-    encoder('distilbert.embeddings.position_embeddings.weight', config.maxPositionEmbeddings, h);
-    norm('distilbert.embeddings.LayerNorm');
-    for (let i = 0; i < config.numLayers; i++) {
-      const layer = `distilbert.transformer.layer.${i}`;
-      for (const proj of ['q_lin', 'k_lin', 'v_lin', 'out_lin']) linear(encoder, `${layer}.attention.${proj}`, h, h);
-      norm(`${layer}.sa_layer_norm`);
-      linear(encoder, `${layer}.ffn.lin1`, config.intermediateSize, h);
-      linear(encoder, `${layer}.ffn.lin2`, h, config.intermediateSize);
-      norm(`${layer}.output_layer_norm`);
-    }
-    linear(head, 'pre_classifier', h, h);
-    linear(head, 'classifier', config.numLabels, h);
-    return specs;
+  add('encoder', `${modules.wordEmbeddings}.weight`, config.vocabSize, h);
+  add('encoder', `${modules.positionEmbeddings}.weight`, config.maxPositionEmbeddings, h);
+  if (modules.tokenTypeEmbeddings) add('encoder', `${modules.tokenTypeEmbeddings}.weight`, config.typeVocabSize, h);
+  norm(modules.embeddingNorm);
+  for (const layer of modules.layers) {
+    for (const proj of [layer.query, layer.key, layer.value, layer.attentionOut]) linear('encoder', proj, h, h);
+    norm(layer.attentionNorm);
+    linear('encoder', layer.ffnIn, config.intermediateSize, h);
+    linear('encoder', layer.ffnOut, h, config.intermediateSize);
+    norm(layer.outputNorm);
   }
-
-  const prefix = BASE_MODEL_PREFIX[config.architecture];
-  encoder(`${prefix}.embeddings.word_embeddings.weight`, config.vocabSize, h);
-  encoder(`${prefix}.embeddings.position_embeddings.weight`, config.maxPositionEmbeddings, h);
-  encoder(`${prefix}.embeddings.token_type_embeddings.weight`, config.typeVocabSize, h);
-  norm(`${prefix}.embeddings.LayerNorm`);
-  for (let i = 0; i < config.numLayers; i++) {
-    const layer = `${prefix}.encoder.layer.${i}`;
-    for (const proj of ['query', 'key', 'value']) linear(encoder, `${layer}.attention.self.${proj}`, h, h);
-    linear(encoder, `${layer}.attention.output.dense`, h, h);
-    norm(`${layer}.attention.output.LayerNorm`);
-    linear(encoder, `${layer}.intermediate.dense`, config.intermediateSize, h);
-    linear(encoder, `${layer}.output.dense`, h, config.intermediateSize);
-    norm(`${layer}.output.LayerNorm`);
-  }
-  if (config.architecture === 'bert') {
-    // The pooler is pretrained in BERT checkpoints; HF initialises it like the head when a checkpoint lacks it.
-    linear(head, 'bert.pooler.dense', h, h);
-    linear(head, 'classifier', config.numLabels, h);
-  } else {
-    linear(head, 'classifier.dense', h, h);
-    linear(head, 'classifier.out_proj', config.numLabels, h);
-  }
+  // BERT's pooler is pretrained in BERT checkpoints; HF initialises it like the head when a checkpoint lacks it.
+  if (modules.features) linear('head', modules.features.name, h, h);
+  modules.classifier.forEach((layer, i) => linear('head', layer.name, i === modules.classifier.length - 1 ? config.numLabels : h, h));
   return specs;
 }
 
