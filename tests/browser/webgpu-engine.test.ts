@@ -1,21 +1,28 @@
-// The WebGPU engine's matrix product (src/engine/webgpu/gemm.ts) in Chromium's WebGPU against float64 loops: every
+// The WebGPU engine (src/engine/webgpu/) in Chromium's WebGPU: its matrix product against float64 loops (every
 // layout, sizes that are not multiples of the tile, bias, accumulation, leading dimensions and the two-level
-// batch attention uses.
+// batch attention uses), and its forward pass against the PyTorch logit goldens of every fixture.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../../cli/browser.ts';
 import type { GemmLayout, GemmShape } from '../../src/engine/webgpu/gemm.ts';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
 import { openEnginePage, type EnginePage } from '../support/engine-page.ts';
-import type { GemmCheckOptions } from './pages/gemm-checks.ts';
+import type { GemmCheckOptions } from './pages/engine-checks.ts';
+import { ensureHubFixtures } from '../fixtures/write-fixtures.ts';
+import { loadLogitGoldens } from '../reference/goldens.ts';
+import { sequenceClassifierFromBuffers } from '../../src/model/classifier.ts';
 
 let browser: Browser;
 let engine: EnginePage;
 
 before(async () => {
   browser = await launchChromium();
-  engine = await openEnginePage(browser, resolve(import.meta.dirname, 'pages/gemm-checks.ts'));
+  engine = await openEnginePage(browser, resolve(import.meta.dirname, 'pages/engine-checks.ts'));
 });
 
 after(async () => {
@@ -55,4 +62,28 @@ test('attention\'s batched products read heads in place: [sequences × heads] ba
     m: seq, n: headSize, k: seq, ldb: hidden, ldc: hidden, outer: sequences, inner: heads,
     strideA: { outer: heads * seq * seq, inner: seq * seq }, strideB: { outer: seq * hidden, inner: headSize }, strideC: { outer: seq * hidden, inner: headSize },
   });
+});
+
+test('the forward pass gives every fixture\'s PyTorch logits within 1e-4 (BERT, DistilBERT, XLM-R, with and without heads)', async () => {
+  await tf.setBackend('cpu');
+  const goldens = loadLogitGoldens();
+  const root = await ensureHubFixtures();
+  assert.ok(Object.keys(goldens.fixtures).length >= 6);
+  for (const [repo, fixture] of Object.entries(goldens.fixtures)) {
+    const dir = join(root, ...repo.split('/'));
+    const configJson = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+    const bytes = await readFile(join(dir, 'model.safetensors'));
+    // The app's loader gives the weights (headless fixtures get their seeded heads), the engine computes.
+    const classifier = sequenceClassifierFromBuffers(configJson, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, { seed: goldens.initSeed });
+    const weights = Object.fromEntries(classifier.parameters.map((p) => [p.hfName, [...p.variable.dataSync()]]));
+    classifier.dispose();
+    for (const [b, batch] of fixture.batches.entries()) {
+      const input = { inputIds: batch.inputIds.flat(), attentionMask: batch.attentionMask.flat(), tokenTypeIds: batch.tokenTypeIds.flat(), batchSize: batch.batchSize, seqLen: batch.seqLen };
+      const logits = await engine.page.evaluate(([c, w, i]) => window.engineLogits(c, w, i), [configJson, weights, input] as const);
+      const expected = batch.logits.flat();
+      assert.equal(logits.length, expected.length, repo);
+      const worst = Math.max(...logits.map((value, i) => Math.abs(value - expected[i]!)));
+      assert.ok(worst <= 1e-4, `${repo} batch ${b}: max |Δlogit| = ${worst.toExponential(2)}`);
+    }
+  }
 });

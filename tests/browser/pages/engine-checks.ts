@@ -1,7 +1,10 @@
-// In the page: the engine's matrix product against float64 loops (installed as window.gemmCheck).
+// In the page: the WebGPU engine's pieces, driven by tests/browser/webgpu-engine.test.ts: its matrix product against
+// float64 loops (window.gemmCheck) and its forward pass (window.engineLogits).
 import { GpuContext } from '../../../src/engine/webgpu/context.ts';
 import { recordGemm, type GemmLayout, type GemmShape } from '../../../src/engine/webgpu/gemm.ts';
 import { SeededRandom } from '../../../src/model/prng.ts';
+import { parseEncoderConfig } from '../../../src/model/config.ts';
+import { EngineEncoder, type EngineBatch } from '../../../src/engine/webgpu/encoder.ts';
 
 export interface GemmCheckOptions { alpha?: number; beta?: number; bias?: boolean }
 
@@ -48,7 +51,7 @@ async function gemmCheck(device: GPUDevice, layout: GemmLayout, shape: GemmShape
   const gpu = new GpuContext(device);
   const { m, n, k } = shape;
   const s: Required<GemmShape> = {
-    m, n, k, outer: shape.outer ?? 1, inner: shape.inner ?? 1,
+    m, n, k, outer: shape.outer ?? 1, inner: shape.inner ?? 1, offsetA: 0, offsetB: 0, offsetC: 0,
     lda: shape.lda ?? (layout === 'TN' ? m : k), ldb: shape.ldb ?? (layout === 'NT' ? k : n), ldc: shape.ldc ?? n,
     strideA: shape.strideA ?? { outer: 0, inner: 0 }, strideB: shape.strideB ?? { outer: 0, inner: 0 }, strideC: shape.strideC ?? { outer: 0, inner: 0 },
   };
@@ -71,8 +74,29 @@ async function gemmCheck(device: GPUDevice, layout: GemmLayout, shape: GemmShape
   return worst;
 }
 
+/** Logits of the engine's forward pass for weights the app's loader produced (sent as plain arrays). */
+async function engineLogits(device: GPUDevice, configJson: unknown, weights: Record<string, number[]>, batch: EngineBatch): Promise<number[]> {
+  const encoder = new EngineEncoder(device, parseEncoderConfig(configJson), (name) => {
+    const values = weights[name];
+    if (!values) throw new Error(`no weights for ${name}`);
+    return Float32Array.from(values);
+  });
+  try {
+    device.pushErrorScope('validation');
+    const logits = await encoder.logits(batch);
+    const invalid = await device.popErrorScope();
+    if (invalid) throw new Error(`WebGPU validation: ${invalid.message}`);
+    return [...logits];
+  } finally {
+    encoder.dispose();
+  }
+}
+
 declare global {
-  interface Window { gemmCheck(layout: GemmLayout, shape: GemmShape, options?: GemmCheckOptions): Promise<number> }
+  interface Window {
+    gemmCheck(layout: GemmLayout, shape: GemmShape, options?: GemmCheckOptions): Promise<number>;
+    engineLogits(configJson: unknown, weights: Record<string, number[]>, batch: EngineBatch): Promise<number[]>;
+  }
 }
 
 void (async () => {
@@ -81,6 +105,7 @@ void (async () => {
     if (!adapter) throw new Error('no WebGPU adapter');
     const device = await adapter.requestDevice();
     window.gemmCheck = (layout, shape, options) => gemmCheck(device, layout, shape, options);
+    window.engineLogits = (configJson, weights, batch) => engineLogits(device, configJson, weights, batch);
     document.documentElement.dataset.ready = 'true';
   } catch (error) {
     document.documentElement.dataset.ready = (error as Error).message;
