@@ -16,6 +16,8 @@ import type { GemmCheckOptions } from './pages/engine-checks.ts';
 import { ensureHubFixtures } from '../fixtures/write-fixtures.ts';
 import { loadLogitGoldens } from '../reference/goldens.ts';
 import { sequenceClassifierFromBuffers } from '../../src/model/classifier.ts';
+import { checkpointFixtures } from '../fixtures/checkpoints.ts';
+import { decodeFloat32, isKeyBias, loadTrainGoldens, relativeNormError, TRAIN_PARITY, trainExamples, withoutDropout } from '../reference/train-parity.ts';
 
 let browser: Browser;
 let engine: EnginePage;
@@ -29,6 +31,14 @@ after(async () => {
   await engine?.close();
   await browser?.close();
 });
+
+/** The app's loader's parameters (headless fixtures get their seeded heads), as plain arrays for the page. */
+function loadedWeights(configJson: unknown, bytes: Uint8Array, seed: number): Record<string, number[]> {
+  const classifier = sequenceClassifierFromBuffers(configJson, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, { seed });
+  const weights = Object.fromEntries(classifier.parameters.map((p) => [p.hfName, [...p.variable.dataSync()]]));
+  classifier.dispose();
+  return weights;
+}
 
 async function check(layout: GemmLayout, shape: GemmShape, options: GemmCheckOptions = {}) {
   const worst = await engine.page.evaluate(([l, s, o]) => window.gemmCheck(l, s, o), [layout, shape, options] as const);
@@ -74,9 +84,7 @@ test('the forward pass gives every fixture\'s PyTorch logits within 1e-4 (BERT, 
     const configJson = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
     const bytes = await readFile(join(dir, 'model.safetensors'));
     // The app's loader gives the weights (headless fixtures get their seeded heads), the engine computes.
-    const classifier = sequenceClassifierFromBuffers(configJson, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, { seed: goldens.initSeed });
-    const weights = Object.fromEntries(classifier.parameters.map((p) => [p.hfName, [...p.variable.dataSync()]]));
-    classifier.dispose();
+    const weights = loadedWeights(configJson, bytes, goldens.initSeed);
     for (const [b, batch] of fixture.batches.entries()) {
       const input = { inputIds: batch.inputIds.flat(), attentionMask: batch.attentionMask.flat(), tokenTypeIds: batch.tokenTypeIds.flat(), batchSize: batch.batchSize, seqLen: batch.seqLen };
       const logits = await engine.page.evaluate(([c, w, i]) => window.engineLogits(c, w, i), [configJson, weights, input] as const);
@@ -85,5 +93,31 @@ test('the forward pass gives every fixture\'s PyTorch logits within 1e-4 (BERT, 
       const worst = Math.max(...logits.map((value, i) => Math.abs(value - expected[i]!)));
       assert.ok(worst <= 1e-4, `${repo} batch ${b}: max |Δlogit| = ${worst.toExponential(2)}`);
     }
+  }
+});
+
+test('6 training steps (fine-tune and feature-extraction, every architecture) match PyTorch: losses, grad norms, weights within 1e-4', async (t) => {
+  await tf.setBackend('cpu');
+  const goldens = loadTrainGoldens();
+  const fixtures = checkpointFixtures();
+  for (const golden of goldens.cases) {
+    const config = withoutDropout(fixtures[golden.fixture]['config.json'] as Record<string, unknown>);
+    const weights = loadedWeights(config, fixtures[golden.fixture]['model.safetensors'] as Uint8Array, TRAIN_PARITY.initSeed);
+    const result = await engine.page.evaluate((request) => window.engineTrain(request), {
+      configJson: config, weights, examples: trainExamples(config.model_type as string, config.vocab_size as number),
+      technique: golden.technique, batchSize: TRAIN_PARITY.batchSize, steps: TRAIN_PARITY.steps, learningRate: TRAIN_PARITY.learningRate, maxGradNorm: TRAIN_PARITY.maxGradNorm,
+    });
+    const where = `${golden.technique} of ${golden.fixture}`;
+    for (let k = 0; k < TRAIN_PARITY.steps; k++) {
+      assert.ok(Math.abs(result.losses[k]! - golden.losses[k]!) / golden.losses[k]! < 1e-4, `${where}: loss at step ${k + 1}: ${result.losses[k]} vs ${golden.losses[k]}`);
+      assert.ok(Math.abs(result.gradNorms[k]! - golden.gradNorms[k]!) / golden.gradNorms[k]! < 1e-4, `${where}: grad norm at step ${k + 1}: ${result.gradNorms[k]} vs ${golden.gradNorms[k]}`);
+    }
+    let worst = 0;
+    for (const name of Object.keys(golden.finalWeights).filter((n) => !isKeyBias(n))) {
+      const error = relativeNormError(result.weights[name]!, decodeFloat32(golden.finalWeights[name]!));
+      worst = Math.max(worst, error);
+      assert.ok(error < 1e-4, `${where}: ${name} relative error ${error}`);
+    }
+    t.diagnostic(`${where}: worst relative weight error ${worst.toExponential(2)}`);
   }
 });

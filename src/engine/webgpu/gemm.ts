@@ -29,6 +29,8 @@ export interface GemmShape {
   offsetA?: number;
   offsetB?: number;
   offsetC?: number;
+  /** Where the bias starts in its buffer, in elements. */
+  offsetBias?: number;
 }
 
 export interface GemmOperands {
@@ -60,7 +62,7 @@ export function gemmShader(layout: GemmLayout, bias: boolean, accumulate: boolea
     ? 'let c = e / 16u; let kk = e % 16u; let inside = col0 + c < p.n && k0 + kk < p.k; var v = 0.0; if (inside) { v = B[bBase + (col0 + c) * p.ldb + k0 + kk]; } Bs[kk * 64u + c] = v;'
     : 'let kk = e / 64u; let c = e % 64u; let inside = col0 + c < p.n && k0 + kk < p.k; var v = 0.0; if (inside) { v = B[bBase + (k0 + kk) * p.ldb + col0 + c]; } Bs[kk * 64u + c] = v;';
   return /* wgsl */ `
-struct Params { m: u32, n: u32, k: u32, lda: u32, ldb: u32, ldc: u32, inner: u32, sAo: u32, sAi: u32, sBo: u32, sBi: u32, sCo: u32, sCi: u32, alpha: f32, beta: f32, offA: u32, offB: u32, offC: u32, pad0: u32, pad1: u32 }
+struct Params { m: u32, n: u32, k: u32, lda: u32, ldb: u32, ldc: u32, inner: u32, sAo: u32, sAi: u32, sBo: u32, sBi: u32, sCo: u32, sCi: u32, alpha: f32, beta: f32, offA: u32, offB: u32, offC: u32, offBias: u32, pad: u32 }
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
@@ -104,7 +106,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       if (c >= p.n) { continue; }
       let at = cBase + r * p.ldc + c;
       var v = p.alpha * acc[i * 4u + j];
-      ${bias ? 'v += bias[c];' : ''}
+      ${bias ? 'v += bias[p.offBias + c];' : ''}
       ${accumulate ? 'v += p.beta * C[at];' : ''}
       C[at] = v;
     }
@@ -127,7 +129,7 @@ export function recordGemm(gpu: GpuContext, label: string, operands: GemmOperand
   const params = gpu.uniform(words([
     [m, 'u32'], [n, 'u32'], [k, 'u32'], [lda, 'u32'], [ldb, 'u32'], [ldc, 'u32'], [inner, 'u32'],
     [sA.outer, 'u32'], [sA.inner, 'u32'], [sB.outer, 'u32'], [sB.inner, 'u32'], [sC.outer, 'u32'], [sC.inner, 'u32'],
-    [options.alpha ?? 1, 'f32'], [beta, 'f32'], [shape.offsetA ?? 0, 'u32'], [shape.offsetB ?? 0, 'u32'], [shape.offsetC ?? 0, 'u32'], [0, 'u32'], [0, 'u32'],
+    [options.alpha ?? 1, 'f32'], [beta, 'f32'], [shape.offsetA ?? 0, 'u32'], [shape.offsetB ?? 0, 'u32'], [shape.offsetC ?? 0, 'u32'], [shape.offsetBias ?? 0, 'u32'], [0, 'u32'],
   ]), `${label} params`);
   const bindings: GPUBindingResource[] = [operands.a, operands.b, operands.c, { buffer: params }];
   if (operands.bias) bindings.push(operands.bias);

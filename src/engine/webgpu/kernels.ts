@@ -1,66 +1,24 @@
 /**
- * The engine's element-wise and row-wise kernels (the matrix products are in gemm.ts): embeddings, LayerNorm
- * (optionally of a residual sum), the attention softmax with its key mask, and activations. Each records one
- * dispatch whose uniforms are written once.
+ * The engine's element-wise and row-wise forward kernels (matrix products are in gemm.ts, gradients in
+ * backward.ts): embeddings, LayerNorm (optionally of a residual sum, optionally keeping what its gradient needs),
+ * the attention softmax with its key mask, activations and dropout. Parameters are read from the flat parameter
+ * buffer at element offsets. Each function records one dispatch whose uniforms are written once.
  */
 import { GpuContext, words, type Dispatch } from './context.ts';
 
 /** Rows beyond this go to the dispatch's second dimension (WebGPU allows 65,535 workgroups per dimension). */
 const ROWS_PER_DIMENSION = 32768;
-const rowGrid = (rows: number): [number, number, number] => [Math.min(rows, ROWS_PER_DIMENSION), Math.ceil(rows / ROWS_PER_DIMENSION), 1];
-const ROW_INDEX = `let row = wg.x + wg.y * ${ROWS_PER_DIMENSION}u;`;
+export const rowGrid = (rows: number): [number, number, number] => [Math.min(rows, ROWS_PER_DIMENSION), Math.ceil(rows / ROWS_PER_DIMENSION), 1];
+export const ROW_INDEX = `let row = wg.x + wg.y * ${ROWS_PER_DIMENSION}u;`;
+/** Workgroups of 256 threads for `count` elements, and the element index in the shader. */
+export const flatGrid = (count: number): [number, number, number] => rowGrid(Math.ceil(count / 256));
+export const FLAT_INDEX = `let i = (wg.x + wg.y * ${ROWS_PER_DIMENSION}u) * 256u + lid.x;`;
 
 /** Per-thread registers for one row of up to 8 × 256 values (hidden sizes up to 2,048). */
-const ROW_SLOTS = 8;
+export const ROW_SLOTS = 8;
 
-const EMBED = /* wgsl */ `
-struct Params { tokens: u32, hidden: u32, withTypes: u32, pad: u32 }
-@group(0) @binding(0) var<storage, read> ids: array<u32>;
-@group(0) @binding(1) var<storage, read> positions: array<u32>;
-@group(0) @binding(2) var<storage, read> types: array<u32>;
-@group(0) @binding(3) var<storage, read> word: array<f32>;
-@group(0) @binding(4) var<storage, read> position: array<f32>;
-@group(0) @binding(5) var<storage, read> tokenType: array<f32>;
-@group(0) @binding(6) var<storage, read_write> out: array<f32>;
-@group(0) @binding(7) var<uniform> p: Params;
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  ${ROW_INDEX}
-  if (row >= p.tokens) { return; }
-  let w = ids[row] * p.hidden;
-  let q = positions[row] * p.hidden;
-  let t = types[row] * p.hidden;
-  for (var c = lid.x; c < p.hidden; c += 256u) {
-    var v = word[w + c] + position[q + c];
-    if (p.withTypes != 0u) { v += tokenType[t + c]; }
-    out[row * p.hidden + c] = v;
-  }
-}`;
-
-export interface EmbedBindings {
-  ids: GPUBufferBinding;
-  positions: GPUBufferBinding;
-  types: GPUBufferBinding;
-  word: GPUBufferBinding;
-  position: GPUBufferBinding;
-  /** Absent for DistilBERT: the word table is bound in its place and not read. */
-  tokenType?: GPUBufferBinding;
-  out: GPUBufferBinding;
-}
-
-export function recordEmbed(gpu: GpuContext, b: EmbedBindings, tokens: number, hidden: number): Dispatch {
-  const params = gpu.uniform(words([[tokens, 'u32'], [hidden, 'u32'], [b.tokenType ? 1 : 0, 'u32'], [0, 'u32']]), 'embed params');
-  return gpu.dispatch('embed', EMBED, [b.ids, b.positions, b.types, b.word, b.position, b.tokenType ?? b.word, b.out, { buffer: params }], rowGrid(tokens));
-}
-
-const layerNormShader = (residual: boolean) => /* wgsl */ `
-struct Params { rows: u32, width: u32, eps: f32, pad: u32 }
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> gamma: array<f32>;
-@group(0) @binding(2) var<storage, read> beta: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
-${residual ? '@group(0) @binding(5) var<storage, read> r: array<f32>;' : ''}
+/** A 256-thread workgroup sum (call from uniform control flow). */
+export const WORKGROUP_SUM = /* wgsl */ `
 var<workgroup> partial: array<f32, 256>;
 fn total(value: f32, lane: u32) -> f32 {
   workgroupBarrier();
@@ -71,7 +29,54 @@ fn total(value: f32, lane: u32) -> f32 {
     workgroupBarrier();
   }
   return partial[0];
+}`;
+
+const EMBED = /* wgsl */ `
+struct Params { tokens: u32, hidden: u32, withTypes: u32, word: u32, position: u32, tokenType: u32, pad0: u32, pad1: u32 }
+@group(0) @binding(0) var<storage, read> ids: array<u32>;
+@group(0) @binding(1) var<storage, read> positions: array<u32>;
+@group(0) @binding(2) var<storage, read> types: array<u32>;
+@group(0) @binding(3) var<storage, read> weights: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@group(0) @binding(5) var<uniform> p: Params;
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  ${ROW_INDEX}
+  if (row >= p.tokens) { return; }
+  let w = p.word + ids[row] * p.hidden;
+  let q = p.position + positions[row] * p.hidden;
+  let t = p.tokenType + types[row] * p.hidden;
+  for (var c = lid.x; c < p.hidden; c += 256u) {
+    var v = weights[w + c] + weights[q + c];
+    if (p.withTypes != 0u) { v += weights[t + c]; }
+    out[row * p.hidden + c] = v;
+  }
+}`;
+
+export interface EmbedBindings {
+  ids: GPUBufferBinding;
+  positions: GPUBufferBinding;
+  types: GPUBufferBinding;
+  weights: GPUBufferBinding;
+  out: GPUBufferBinding;
 }
+
+/** Offsets (elements) of the three tables in the weights; tokenType null for DistilBERT. */
+export function recordEmbed(gpu: GpuContext, b: EmbedBindings, tables: { word: number; position: number; tokenType: number | null }, tokens: number, hidden: number): Dispatch {
+  const params = gpu.uniform(words([[tokens, 'u32'], [hidden, 'u32'], [tables.tokenType === null ? 0 : 1, 'u32'], [tables.word, 'u32'], [tables.position, 'u32'], [tables.tokenType ?? 0, 'u32'], [0, 'u32'], [0, 'u32']]), 'embed params');
+  return gpu.dispatch('embed', EMBED, [b.ids, b.positions, b.types, b.weights, b.out, { buffer: params }], rowGrid(tokens));
+}
+
+const layerNormShader = (residual: boolean, keep: boolean) => /* wgsl */ `
+struct Params { rows: u32, width: u32, eps: f32, gamma: u32, beta: u32, pad0: u32, pad1: u32, pad2: u32 }
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> weights: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
+${residual ? '@group(0) @binding(4) var<storage, read> r: array<f32>;' : ''}
+${keep ? `@group(0) @binding(${residual ? 5 : 4}) var<storage, read_write> xhat: array<f32>;
+@group(0) @binding(${residual ? 6 : 5}) var<storage, read_write> rstd: array<f32>;` : ''}
+${WORKGROUP_SUM}
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   ${ROW_INDEX}
@@ -91,26 +96,39 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   }
   let inverse = inverseSqrt(total(squares, lid.x) / f32(p.width) + p.eps);
   if (!inside) { return; }
+  ${keep ? 'if (lid.x == 0u) { rstd[row] = inverse; }' : ''}
   for (var s = 0u; s < ${ROW_SLOTS}u; s++) {
     let c = lid.x + s * 256u;
-    if (c < p.width) { out[base + c] = (v[s] - mean) * inverse * gamma[c] + beta[c]; }
+    if (c < p.width) {
+      let normalised = (v[s] - mean) * inverse;
+      ${keep ? 'xhat[base + c] = normalised;' : ''}
+      out[base + c] = normalised * weights[p.gamma + c] + weights[p.beta + c];
+    }
   }
 }`;
 
-/** out = LayerNorm(x (+ r)) · gamma + beta, over rows of `width` (≤ 2,048). */
-export function recordLayerNorm(gpu: GpuContext, b: { x: GPUBufferBinding; r?: GPUBufferBinding; gamma: GPUBufferBinding; beta: GPUBufferBinding; out: GPUBufferBinding }, rows: number, width: number, eps: number): Dispatch {
-  if (width > ROW_SLOTS * 256) throw new Error(`the WebGPU engine's LayerNorm handles rows of up to ${ROW_SLOTS * 256} values, not ${width}`);
-  const params = gpu.uniform(words([[rows, 'u32'], [width, 'u32'], [eps, 'f32'], [0, 'u32']]), 'layer norm params');
-  const bindings: GPUBindingResource[] = [b.x, b.gamma, b.beta, b.out, { buffer: params }];
-  if (b.r) bindings.push(b.r);
-  return gpu.dispatch('layer norm', layerNormShader(!!b.r), bindings, rowGrid(rows));
+export interface LayerNormBindings {
+  x: GPUBufferBinding;
+  /** Added to x before normalising (a residual connection). */
+  r?: GPUBufferBinding;
+  weights: GPUBufferBinding;
+  out: GPUBufferBinding;
+  /** For training: the normalised values [rows, width] and 1/σ per row, which the gradient needs. */
+  keep?: { xhat: GPUBufferBinding; rstd: GPUBufferBinding };
 }
 
-const SOFTMAX = /* wgsl */ `
-struct Params { rows: u32, width: u32, rowsPerSequence: u32, pad: u32 }
-@group(0) @binding(0) var<storage, read_write> scores: array<f32>;
-@group(0) @binding(1) var<storage, read> keyMask: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
+/** out = LayerNorm(x (+ r)) · gamma + beta over rows of `width` (≤ 2,048); gamma, beta at offsets in the weights. */
+export function recordLayerNorm(gpu: GpuContext, b: LayerNormBindings, offsets: { gamma: number; beta: number }, rows: number, width: number, eps: number): Dispatch {
+  if (width > ROW_SLOTS * 256) throw new Error(`the WebGPU engine's LayerNorm handles rows of up to ${ROW_SLOTS * 256} values, not ${width}`);
+  const params = gpu.uniform(words([[rows, 'u32'], [width, 'u32'], [eps, 'f32'], [offsets.gamma, 'u32'], [offsets.beta, 'u32'], [0, 'u32'], [0, 'u32'], [0, 'u32']]), 'layer norm params');
+  const bindings: GPUBindingResource[] = [b.x, b.weights, b.out, { buffer: params }];
+  if (b.r) bindings.push(b.r);
+  if (b.keep) bindings.push(b.keep.xhat, b.keep.rstd);
+  return gpu.dispatch('layer norm', layerNormShader(!!b.r, !!b.keep), bindings, rowGrid(rows));
+}
+
+/** A 64-thread workgroup sum or maximum, for rows of attention scores. */
+export const ROW64_REDUCE = /* wgsl */ `
 var<workgroup> partial: array<f32, 64>;
 fn reduce(value: f32, lane: u32, isMax: bool) -> f32 {
   workgroupBarrier();
@@ -121,7 +139,14 @@ fn reduce(value: f32, lane: u32, isMax: bool) -> f32 {
     workgroupBarrier();
   }
   return partial[0];
-}
+}`;
+
+const SOFTMAX = /* wgsl */ `
+struct Params { rows: u32, width: u32, rowsPerSequence: u32, pad: u32 }
+@group(0) @binding(0) var<storage, read_write> scores: array<f32>;
+@group(0) @binding(1) var<storage, read> keyMask: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+${ROW64_REDUCE}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   ${ROW_INDEX}
@@ -150,7 +175,7 @@ export function recordSoftmax(gpu: GpuContext, b: { scores: GPUBufferBinding; ke
 export type ActivationName = 'gelu' | 'gelu_tanh' | 'relu' | 'tanh';
 
 /** Abramowitz and Stegun 7.1.26 (|error| < 1.5e-7), as tfjs's Erf kernels use. */
-const ERF = /* wgsl */ `
+export const ERF = /* wgsl */ `
 fn erf(x: f32) -> f32 {
   let t = 1.0 / (1.0 + 0.3275911 * abs(x));
   let y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-x * x);
@@ -166,20 +191,60 @@ const ACTIVATIONS: Record<ActivationName, string> = {
 
 const activationShader = (name: ActivationName) => /* wgsl */ `
 struct Params { count: u32, pad0: u32, pad1: u32, pad2: u32 }
-@group(0) @binding(0) var<storage, read_write> values: array<f32>;
-@group(0) @binding(1) var<uniform> p: Params;
+@group(0) @binding(0) var<storage, read> pre: array<f32>;
+@group(0) @binding(1) var<storage, read_write> post: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
 ${name === 'gelu' ? ERF : ''}
 @compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = id.x + id.y * groups.x * 256u;
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  ${FLAT_INDEX}
   if (i >= p.count) { return; }
-  let x = values[i];
-  values[i] = ${ACTIVATIONS[name]};
+  let x = pre[i];
+  post[i] = ${ACTIVATIONS[name]};
 }`;
 
-/** An activation applied in place to `count` values. */
-export function recordActivation(gpu: GpuContext, values: GPUBufferBinding, count: number, name: ActivationName): Dispatch {
+/** post = activation(pre) over `count` values (pre is kept: the gradient needs it). */
+export function recordActivation(gpu: GpuContext, b: { pre: GPUBufferBinding; post: GPUBufferBinding }, count: number, name: ActivationName): Dispatch {
   const params = gpu.uniform(words([[count, 'u32'], [0, 'u32'], [0, 'u32'], [0, 'u32']]), `${name} params`);
-  const groups = Math.ceil(count / 256);
-  return gpu.dispatch(name, activationShader(name), [values, { buffer: params }], [Math.min(groups, ROWS_PER_DIMENSION), Math.ceil(groups / ROWS_PER_DIMENSION), 1]);
+  return gpu.dispatch(name, activationShader(name), [b.pre, b.post, { buffer: params }], flatGrid(count));
+}
+
+/**
+ * Dropout masks hashed from (step seed, site, index) with PCG (O'Neill's RXS-M-XS output): the same mask for the
+ * same step on any device, recomputed by the gradient instead of stored.
+ */
+export const DROPOUT_MASK = /* wgsl */ `
+fn pcgHash(value: u32) -> u32 {
+  let state = value * 747796405u + 2891336453u;
+  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
+  return (word >> 22u) ^ word;
+}
+fn keepScale(seed: u32, site: u32, index: u32, keep: f32) -> f32 {
+  let bits = pcgHash(pcgHash(index) ^ pcgHash(seed ^ (site * 2654435761u)));
+  let uniform01 = f32(bits >> 8u) * (1.0 / 16777216.0);
+  return floor(uniform01 + keep) / keep;
+}`;
+
+const DROPOUT = /* wgsl */ `
+struct Params { count: u32, site: u32, keep: f32, pad: u32 }
+struct Step { seed: u32, pad0: u32, pad1: u32, pad2: u32 }
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+@group(0) @binding(3) var<uniform> step: Step;
+${DROPOUT_MASK}
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  ${FLAT_INDEX}
+  if (i >= p.count) { return; }
+  y[i] = x[i] * keepScale(step.seed, p.site, i, p.keep);
+}`;
+
+/**
+ * y = x · mask / keep for dropout site `site` at this step's seed (the step uniform's first word). The gradient
+ * of dropout is the same operation on the gradient, so backward records this too. x and y may not be one buffer.
+ */
+export function recordDropout(gpu: GpuContext, b: { x: GPUBufferBinding; y: GPUBufferBinding; step: GPUBufferBinding }, count: number, rate: number, site: number): Dispatch {
+  const params = gpu.uniform(words([[count, 'u32'], [site, 'u32'], [Math.fround(1 - rate), 'f32'], [0, 'u32']]), 'dropout params');
+  return gpu.dispatch('dropout', DROPOUT, [b.x, b.y, { buffer: params }, b.step], flatGrid(count));
 }

@@ -1,10 +1,14 @@
 // In the page: the WebGPU engine's pieces, driven by tests/browser/webgpu-engine.test.ts: its matrix product against
-// float64 loops (window.gemmCheck) and its forward pass (window.engineLogits).
+// float64 loops (window.gemmCheck), its forward pass (window.engineLogits) and its training step (window.engineTrain).
 import { GpuContext } from '../../../src/engine/webgpu/context.ts';
 import { recordGemm, type GemmLayout, type GemmShape } from '../../../src/engine/webgpu/gemm.ts';
 import { SeededRandom } from '../../../src/model/prng.ts';
 import { parseEncoderConfig } from '../../../src/model/config.ts';
-import { EngineEncoder, type EngineBatch } from '../../../src/engine/webgpu/encoder.ts';
+import { EngineNetwork, type EngineBatch } from '../../../src/engine/webgpu/network.ts';
+import { ADAMW_DEFAULTS } from '../../../src/train/adamw.ts';
+import { linearScheduleRate } from '../../../src/train/schedule.ts';
+import { padBatch } from '../../../src/tokenize/batch.ts';
+import { bucketedLength } from '../../../src/data/batching.ts';
 
 export interface GemmCheckOptions { alpha?: number; beta?: number; bias?: boolean }
 
@@ -51,7 +55,7 @@ async function gemmCheck(device: GPUDevice, layout: GemmLayout, shape: GemmShape
   const gpu = new GpuContext(device);
   const { m, n, k } = shape;
   const s: Required<GemmShape> = {
-    m, n, k, outer: shape.outer ?? 1, inner: shape.inner ?? 1, offsetA: 0, offsetB: 0, offsetC: 0,
+    m, n, k, outer: shape.outer ?? 1, inner: shape.inner ?? 1, offsetA: 0, offsetB: 0, offsetC: 0, offsetBias: 0,
     lda: shape.lda ?? (layout === 'TN' ? m : k), ldb: shape.ldb ?? (layout === 'NT' ? k : n), ldc: shape.ldc ?? n,
     strideA: shape.strideA ?? { outer: 0, inner: 0 }, strideB: shape.strideB ?? { outer: 0, inner: 0 }, strideC: shape.strideC ?? { outer: 0, inner: 0 },
   };
@@ -76,7 +80,7 @@ async function gemmCheck(device: GPUDevice, layout: GemmLayout, shape: GemmShape
 
 /** Logits of the engine's forward pass for weights the app's loader produced (sent as plain arrays). */
 async function engineLogits(device: GPUDevice, configJson: unknown, weights: Record<string, number[]>, batch: EngineBatch): Promise<number[]> {
-  const encoder = new EngineEncoder(device, parseEncoderConfig(configJson), (name) => {
+  const encoder = new EngineNetwork(device, parseEncoderConfig(configJson), (name) => {
     const values = weights[name];
     if (!values) throw new Error(`no weights for ${name}`);
     return Float32Array.from(values);
@@ -92,10 +96,51 @@ async function engineLogits(device: GPUDevice, configJson: unknown, weights: Rec
   }
 }
 
+export interface EngineTrainRequest {
+  configJson: unknown;
+  weights: Record<string, number[]>;
+  examples: Array<{ inputIds: number[]; tokenTypeIds: number[]; label: number }>;
+  technique: 'fine-tune' | 'feature-extraction';
+  batchSize: number;
+  steps: number;
+  learningRate: number;
+  maxGradNorm: number;
+}
+
+/** Trains in file order, consecutive batches (as the trainer with shuffle off), reading every step's loss and norm. */
+async function engineTrain(device: GPUDevice, request: EngineTrainRequest) {
+  const config = parseEncoderConfig(request.configJson);
+  const network = new EngineNetwork(device, config, (name) => Float32Array.from(request.weights[name]!));
+  try {
+    device.pushErrorScope('validation');
+    network.configureTraining({ technique: request.technique, adam: ADAMW_DEFAULTS, maxGradNorm: request.maxGradNorm });
+    const losses: number[] = [];
+    const gradNorms: number[] = [];
+    for (let step = 0; step < request.steps; step++) {
+      const start = (step * request.batchSize) % request.examples.length;
+      const chosen = request.examples.slice(start, start + request.batchSize);
+      const longest = Math.max(...chosen.map((e) => e.inputIds.length));
+      const padded = padBatch(chosen.map((e) => ({ inputIds: e.inputIds, tokenTypeIds: e.tokenTypeIds })), config.padTokenId, bucketedLength(longest, 512));
+      const lr = linearScheduleRate(request.learningRate, step, request.steps, 0);
+      network.trainStep(padded, chosen.map((e) => e.label), lr, step + 1, step);
+      const stats = await network.readStats();
+      losses.push(stats.loss);
+      gradNorms.push(stats.gradNorm);
+    }
+    const invalid = await device.popErrorScope();
+    if (invalid) throw new Error(`WebGPU validation: ${invalid.message}`);
+    const values = await network.parameterValues();
+    return { losses, gradNorms, weights: Object.fromEntries([...values].map(([name, v]) => [name, [...v]])) };
+  } finally {
+    network.dispose();
+  }
+}
+
 declare global {
   interface Window {
     gemmCheck(layout: GemmLayout, shape: GemmShape, options?: GemmCheckOptions): Promise<number>;
     engineLogits(configJson: unknown, weights: Record<string, number[]>, batch: EngineBatch): Promise<number[]>;
+    engineTrain(request: EngineTrainRequest): Promise<{ losses: number[]; gradNorms: number[]; weights: Record<string, number[]> }>;
   }
 }
 
@@ -106,6 +151,7 @@ void (async () => {
     const device = await adapter.requestDevice();
     window.gemmCheck = (layout, shape, options) => gemmCheck(device, layout, shape, options);
     window.engineLogits = (configJson, weights, batch) => engineLogits(device, configJson, weights, batch);
+    window.engineTrain = (request) => engineTrain(device, request);
     document.documentElement.dataset.ready = 'true';
   } catch (error) {
     document.documentElement.dataset.ready = (error as Error).message;
