@@ -11,6 +11,7 @@ import { crossEntropy } from './loss.ts';
 import { linearScheduleRate } from './schedule.ts';
 import { SeededRandom } from './rng.ts';
 import { FeatureCache } from './feature-cache.ts';
+import { EngineTraining, engineUnsupported } from '../engine/webgpu/training.ts';
 import type { MetricPoint } from './run-record.ts';
 
 import type { TrainingTechnique } from '../model/classifier.ts';
@@ -40,6 +41,11 @@ export interface TrainOptions {
   recordSteps?: boolean;
   /** feature-extraction only: compute the frozen part once per example and train the head on it (FeatureCache). */
   featureCache?: boolean;
+  /**
+   * On WebGPU, train and evaluate with the WebGPU engine (src/engine/webgpu/: recorded plans, one submit per
+   * step) rather than tfjs's op-by-op kernels. Default true; false keeps tfjs (the parity tests check both).
+   */
+  webgpuEngine?: boolean;
 }
 
 export const TRAIN_DEFAULTS: TrainOptions = {
@@ -155,6 +161,9 @@ function makeBatch(examples: LabelledPair[], indices: number[], padTokenId: numb
   return { padded, labels: indices.map((i) => examples[i].label), realTokens };
 }
 
+/** Logits of a padded batch, [batchSize × labels] row-major, computed elsewhere than tfjs (the WebGPU engine). */
+export type BatchLogits = (batch: PaddedBatch) => Promise<Float32Array>;
+
 /** Loss and accuracy of the model on one language's pairs, in evaluation mode (no dropout). */
 export async function evaluate(
   model: SequenceClassifier,
@@ -163,6 +172,7 @@ export async function evaluate(
   padTokenId: number,
   maxLength: number,
   onBatch?: (done: number, total: number) => void,
+  batchLogits?: BatchLogits,
 ): Promise<{ loss: number; accuracy: number; runtime: number; steps: number }> {
   const started = performance.now();
   // Sorted by length: the order does not change the mean, and batches of similar length waste little padding.
@@ -173,18 +183,37 @@ export async function evaluate(
   for (let start = 0; start < order.length; start += batchSize) {
     const indices = order.slice(start, start + batchSize);
     const { padded, labels } = makeBatch(examples, indices, padTokenId, maxLength);
-    const [loss, predicted] = tf.tidy(() => {
-      const logits = model.forward(toTensors(padded), { training: false });
-      return [tf.mul(crossEntropy(logits, tf.tensor1d(labels, 'int32')), indices.length), tf.argMax(logits, 1)];
-    });
-    const [lossValue, predictions] = await Promise.all([loss.data(), predicted.data()]);
-    tf.dispose([loss, predicted]);
-    lossSum += lossValue[0];
-    labels.forEach((label, i) => (correct += predictions[i] === label ? 1 : 0));
+    if (batchLogits) {
+      const { loss, predictions } = lossAndPredictions(await batchLogits(padded), labels, model.config.numLabels);
+      lossSum += loss;
+      labels.forEach((label, i) => (correct += predictions[i] === label ? 1 : 0));
+    } else {
+      const [loss, predicted] = tf.tidy(() => {
+        const logits = model.forward(toTensors(padded), { training: false });
+        return [tf.mul(crossEntropy(logits, tf.tensor1d(labels, 'int32')), indices.length), tf.argMax(logits, 1)];
+      });
+      const [lossValue, predictions] = await Promise.all([loss.data(), predicted.data()]);
+      tf.dispose([loss, predicted]);
+      lossSum += lossValue[0];
+      labels.forEach((label, i) => (correct += predictions[i] === label ? 1 : 0));
+    }
     steps += 1;
     onBatch?.(Math.min(start + batchSize, order.length), order.length);
   }
   return { loss: lossSum / Math.max(1, examples.length), accuracy: correct / Math.max(1, examples.length), runtime: (performance.now() - started) / 1000, steps };
+}
+
+/** Summed cross-entropy (float32, as the tfjs path computes it) and the argmax of each row of logits. */
+function lossAndPredictions(logits: Float32Array, labels: number[], numLabels: number): { loss: number; predictions: number[] } {
+  let loss = 0;
+  const predictions = labels.map((label, row) => {
+    const values = logits.subarray(row * numLabels, (row + 1) * numLabels);
+    const largest = Math.max(...values);
+    const logSum = Math.fround(Math.log(values.reduce((sum, v) => sum + Math.exp(v - largest), 0)) + largest);
+    loss += Math.fround(logSum - values[label]!);
+    return values.indexOf(largest);
+  });
+  return { loss, predictions };
 }
 
 /**
@@ -212,6 +241,10 @@ export async function train(
   const variables = model.parameters.filter((p) => p.trainable).map((p) => p.variable);
   const optimizer = resume?.optimizer ?? new AdamW(options.adam);
   const lengths = trainSet.map((e) => e.pair.inputIds.length);
+  const engine = options.webgpuEngine !== false && !cache && engineUnsupported(model) === null
+    ? await EngineTraining.create(model, optimizer, { technique: options.technique, maxGradNorm: options.maxGradNorm })
+    : null;
+  engine?.resetLossSum(resume?.state?.lossSinceLog ?? 0);
 
   let globalStep = resume?.globalStep ?? 0;
   let lossSinceLog = tf.scalar(resume?.state?.lossSinceLog ?? 0);
@@ -234,7 +267,7 @@ export async function train(
   };
 
   const readLossSinceLog = async (): Promise<number> => {
-    const sum = (await lossSinceLog.data())[0];
+    const sum = engine ? (await engine.stats()).lossSum : (await lossSinceLog.data())[0];
     if (!Number.isFinite(sum)) throw new NonFiniteLossError(globalStep, sum);
     return sum;
   };
@@ -243,7 +276,7 @@ export async function train(
     for (const [language, examples] of Object.entries(evalSets)) {
       const result = await evaluate(model, examples, options.evalBatchSize, padTokenId, maxLength, (done, total) =>
         hooks.onProgress?.({ phase: 'eval', step: globalStep, totalSteps, epoch: globalStep / perEpoch, language, done, total }),
-      );
+      engine ? (batch) => engine.logits(batch) : undefined);
       evalAccuracy[language] = result.accuracy;
       await emit(
         {
@@ -273,33 +306,45 @@ export async function train(
         tokensSinceRate += padded.batchSize * padded.seqLen;
         const lr = linearScheduleRate(options.learningRate, globalStep, totalSteps, options.warmupSteps);
         const dropoutSeed = (options.seed * 1_000_003 + globalStep) >>> 0;
-        const features = cache ? await cache.batch(batches[b]!, () => toTensors(padded)) : null;
-        const { loss, norm } = tf.tidy(() => {
-          const labelTensor = tf.tensor1d(labels, 'int32');
-          const logits = features
-            ? () => model.forwardFromFeatures(features, { training: true, seed: dropoutSeed })
-            : () => model.forward(toTensors(padded), { training: true, seed: dropoutSeed });
-          const { value, grads } = tf.variableGrads(() => crossEntropy(logits(), labelTensor), variables);
-          const ordered = variables.map((v) => grads[v.name]);
-          const { scale, norm } = globalNormScale(ordered, options.maxGradNorm);
-          optimizer.apply(variables.map((variable, i) => ({ variable, grad: ordered[i]! })), lr, scale);
-          return { loss: value as tf.Scalar, norm };
-        });
-        features?.dispose();
-        globalStep += 1;
-        const nextLossSum = tf.add(lossSinceLog, loss);
-        lossSinceLog.dispose();
-        lossSinceLog = nextLossSum as tf.Scalar;
-        stepsSinceLog += 1;
-        if (options.recordSteps) {
-          const value = (await loss.data())[0];
-          if (!Number.isFinite(value)) throw new NonFiniteLossError(globalStep, value);
-          stepLosses.push(value);
-          stepGradNorms.push((await norm.data())[0]);
+        if (engine) {
+          engine.step(padded, labels, lr, dropoutSeed);
+          globalStep += 1;
+          stepsSinceLog += 1;
+          if (options.recordSteps) {
+            const stats = await engine.stats();
+            if (!Number.isFinite(stats.loss)) throw new NonFiniteLossError(globalStep, stats.loss);
+            stepLosses.push(stats.loss);
+            stepGradNorms.push(stats.gradNorm);
+          }
+        } else {
+          const features = cache ? await cache.batch(batches[b]!, () => toTensors(padded)) : null;
+          const { loss, norm } = tf.tidy(() => {
+            const labelTensor = tf.tensor1d(labels, 'int32');
+            const logits = features
+              ? () => model.forwardFromFeatures(features, { training: true, seed: dropoutSeed })
+              : () => model.forward(toTensors(padded), { training: true, seed: dropoutSeed });
+            const { value, grads } = tf.variableGrads(() => crossEntropy(logits(), labelTensor), variables);
+            const ordered = variables.map((v) => grads[v.name]);
+            const { scale, norm } = globalNormScale(ordered, options.maxGradNorm);
+            optimizer.apply(variables.map((variable, i) => ({ variable, grad: ordered[i]! })), lr, scale);
+            return { loss: value as tf.Scalar, norm };
+          });
+          features?.dispose();
+          globalStep += 1;
+          const nextLossSum = tf.add(lossSinceLog, loss);
+          lossSinceLog.dispose();
+          lossSinceLog = nextLossSum as tf.Scalar;
+          stepsSinceLog += 1;
+          if (options.recordSteps) {
+            const value = (await loss.data())[0];
+            if (!Number.isFinite(value)) throw new NonFiniteLossError(globalStep, value);
+            stepLosses.push(value);
+            stepGradNorms.push((await norm.data())[0]);
+          }
+          loss.dispose();
+          lastGradNorm?.dispose();
+          lastGradNorm = norm;
         }
-        loss.dispose();
-        lastGradNorm?.dispose();
-        lastGradNorm = norm;
 
         const isLast = globalStep === totalSteps;
         const stopRequested = hooks.shouldStop?.() ?? false;
@@ -313,7 +358,7 @@ export async function train(
           const stepsPerSecond = stepsSinceLog / Math.max(elapsed, 1e-9);
           const logged: Record<string, number> = {
             loss: Math.round((sum / stepsSinceLog) * 1e4) / 1e4,
-            grad_norm: (await lastGradNorm.data())[0],
+            grad_norm: engine ? (await engine.stats()).gradNorm : (await lastGradNorm!.data())[0],
             learning_rate: linearScheduleRate(options.learningRate, globalStep, totalSteps, options.warmupSteps),
             epoch: globalStep / perEpoch,
             padding_efficiency: paddingEfficiency(realTokens, paddedTokens),
@@ -325,6 +370,7 @@ export async function train(
           });
           lossSinceLog.dispose();
           lossSinceLog = tf.scalar(0);
+          engine?.resetLossSum(0);
           stepsSinceLog = 0;
           tokensSinceRate = 0;
           rateStarted = performance.now();
@@ -336,6 +382,7 @@ export async function train(
         if ((options.saveSteps > 0 && globalStep % options.saveSteps === 0) || isLast || stopRequested) {
           if (hooks.onCheckpoint) {
             const lossSum = stepsSinceLog > 0 ? await readLossSinceLog() : 0;
+            await engine?.syncToModel();
             await hooks.onCheckpoint(globalStep, optimizer, { lossSinceLog: lossSum, stepsSinceLog, totalLoss, realTokens, paddedTokens });
           }
         }
@@ -345,6 +392,7 @@ export async function train(
         }
       }
     }
+    await engine?.syncToModel();
     const runtime = (performance.now() - started) / 1000;
     const stepsRun = globalStep - (resume?.globalStep ?? 0);
     // The mean over every logged step since step 0: a resumed run restores the sum of the earlier ones.
@@ -361,6 +409,7 @@ export async function train(
     );
     return { globalStep, totalSteps, stopped, trainLoss, stepLosses, stepGradNorms, paddingEfficiency: paddingEfficiency(realTokens, paddedTokens), evalAccuracy };
   } finally {
+    engine?.dispose();
     lossSinceLog.dispose();
     lastGradNorm?.dispose();
     if (!resume?.optimizer) optimizer.dispose();

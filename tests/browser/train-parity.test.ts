@@ -27,14 +27,17 @@ after(async () => {
 
 
 
-// WebGPU on SwiftShader is slow: there, one architecture per technique; WASM runs every case.
-const plan: Array<[BackendName, (fixture: string) => boolean]> = [
-  ['webgpu', (fixture) => fixture === 'fixtures/tiny-bert' || fixture === 'fixtures/tiny-xlm-roberta'],
-  ['wasm', () => true],
+// WebGPU on SwiftShader is slow: there, one or two architectures per technique; WASM runs every case. WebGPU trains
+// with the engine (src/engine/webgpu/) by default; tfjs's own WebGPU kernels stay checked too.
+const plan: Array<[BackendName, (fixture: string) => boolean, boolean]> = [
+  ['webgpu', (fixture) => fixture === 'fixtures/tiny-bert' || fixture === 'fixtures/tiny-xlm-roberta', true],
+  ['webgpu', (fixture) => fixture === 'fixtures/tiny-bert', false],
+  ['wasm', () => true, true],
 ];
 
-for (const [backend, covers] of plan) {
-  test(`6 training steps on ${backend} match PyTorch (losses, grad norms, weights within 1e-4 relative)`, async (t) => {
+for (const [backend, covers, webgpuEngine] of plan) {
+  const engineName = backend === 'webgpu' ? (webgpuEngine ? ' (engine)' : ' (tfjs kernels)') : '';
+  test(`6 training steps on ${backend}${engineName} match PyTorch (losses, grad norms, weights within 1e-4 relative)`, async (t) => {
     const page = await openRunnerPage(browser, server.url);
     const errors = collectPageErrors(page);
     try {
@@ -47,7 +50,7 @@ for (const [backend, covers] of plan) {
           weightsUrl: `${server.url}/${golden.fixture}/resolve/main/model.safetensors`,
           examples: trainExamples(config.model_type as string, config.vocab_size as number),
           seed: TRAIN_PARITY.initSeed,
-          options: { technique: golden.technique, batchSize: TRAIN_PARITY.batchSize, maxSteps: TRAIN_PARITY.steps, learningRate: TRAIN_PARITY.learningRate, maxGradNorm: TRAIN_PARITY.maxGradNorm, shuffle: false, loggingSteps: 1000, evalSteps: 1000, saveSteps: 1000 },
+          options: { webgpuEngine, technique: golden.technique, batchSize: TRAIN_PARITY.batchSize, maxSteps: TRAIN_PARITY.steps, learningRate: TRAIN_PARITY.learningRate, maxGradNorm: TRAIN_PARITY.maxGradNorm, shuffle: false, loggingSteps: 1000, evalSteps: 1000, saveSteps: 1000 },
         });
         const where = `${golden.technique} of ${golden.fixture} on ${backend}`;
         for (let k = 0; k < TRAIN_PARITY.steps; k++) {

@@ -15,10 +15,17 @@ export interface Dispatch {
 /** A binding of part of a buffer (offset and size in bytes); offsets are multiples of the device's alignment. */
 export type BufferSlice = GPUBufferBinding & { size: number };
 
-export class GpuContext {
-  private pipelines = new Map<string, GPUComputePipeline>();
+/** Pipelines per device, shared by every context on it: a new run's engine compiles nothing the last one did. */
+const pipelinesByDevice = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
-  constructor(readonly device: GPUDevice) {}
+export class GpuContext {
+  private readonly pipelines: Map<string, GPUComputePipeline>;
+
+  constructor(readonly device: GPUDevice) {
+    let pipelines = pipelinesByDevice.get(device);
+    if (!pipelines) pipelinesByDevice.set(device, (pipelines = new Map()));
+    this.pipelines = pipelines;
+  }
 
   /** The compute pipeline for a WGSL source (entry point `main`), compiled on first use. */
   pipeline(code: string): GPUComputePipeline {
