@@ -3,7 +3,7 @@
  * adapter's measured FMA ceiling: a kernel of independent multiply-adds that does nothing else. GFLOP/s from wall
  * time over many dispatches in one submit (queue.onSubmittedWorkDone), a multiply-add counted as 2.
  */
-import { GpuContext, type Dispatch } from '../src/engine/webgpu/context.ts';
+import { GpuContext, readBack, type Dispatch } from '../src/engine/webgpu/context.ts';
 import { gemmFlops, recordGemm, type GemmLayout } from '../src/engine/webgpu/gemm.ts';
 
 export interface GemmFigure { name: string; layout: GemmLayout | 'fma'; m: number; n: number; k: number; gflops: number; msPerCall: number }
@@ -37,22 +37,12 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   if (s == 12345.0) { sink[id.x] = s; }
 }`;
 
-/** Waits for the queue by reading 4 bytes back (Dawn in Node settles mapAsync reliably; onSubmittedWorkDone not always). */
-async function finished(gpu: GpuContext, fence: GPUBuffer): Promise<void> {
-  const staging = gpu.device.createBuffer({ size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const encoder = gpu.device.createCommandEncoder();
-  encoder.copyBufferToBuffer(fence, 0, staging, 0, 4);
-  gpu.device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  staging.destroy();
-}
-
 async function timeDispatches(gpu: GpuContext, dispatch: Dispatch, minSeconds: number, fence: GPUBuffer): Promise<number> {
   let calls = 1;
   for (;;) {
     const started = performance.now();
     gpu.run(Array.from({ length: calls }, () => dispatch));
-    await finished(gpu, fence);
+    await readBack(gpu.device, fence, 0, 4);
     const seconds = (performance.now() - started) / 1000;
     if (seconds >= minSeconds || calls >= 4096) return seconds / calls;
     calls *= 2;

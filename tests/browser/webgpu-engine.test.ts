@@ -121,3 +121,23 @@ test('6 training steps (fine-tune and feature-extraction, every architecture) ma
     t.diagnostic(`${where}: worst relative weight error ${worst.toExponential(2)}`);
   }
 });
+
+test('dropout on the engine is drawn from (seed, step): the same run twice gives the same weights, and dropout changes them', async () => {
+  await tf.setBackend('cpu');
+  const fixtures = checkpointFixtures();
+  const config = fixtures['fixtures/tiny-bert']['config.json'] as Record<string, unknown>;
+  assert.ok(Number(config.hidden_dropout_prob) > 0 && Number(config.attention_probs_dropout_prob) > 0, 'the fixture drops out');
+  const weights = loadedWeights(config, fixtures['fixtures/tiny-bert']['model.safetensors'] as Uint8Array, TRAIN_PARITY.initSeed);
+  const request = (configJson: unknown) => ({
+    configJson, weights, examples: trainExamples(config.model_type as string, config.vocab_size as number),
+    technique: 'fine-tune' as const, batchSize: TRAIN_PARITY.batchSize, steps: 3, learningRate: 1e-3, maxGradNorm: 1,
+  });
+  const [first, second, plain] = [
+    await engine.page.evaluate((r) => window.engineTrain(r), request(config)),
+    await engine.page.evaluate((r) => window.engineTrain(r), request(config)),
+    await engine.page.evaluate((r) => window.engineTrain(r), request(withoutDropout(config))),
+  ];
+  assert.deepEqual(second.losses, first.losses);
+  assert.deepEqual(second.weights, first.weights, 'the same masks for the same steps');
+  assert.notDeepEqual(plain.losses, first.losses, 'dropout changed the losses');
+});

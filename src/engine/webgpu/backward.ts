@@ -5,7 +5,7 @@
  * id's rows). Parameter gradients are written into the flat gradient buffer at the parameters' offsets.
  */
 import { GpuContext, words, type Dispatch } from './context.ts';
-import { ERF, FLAT_INDEX, ROW64_REDUCE, ROW_INDEX, ROW_SLOTS, WORKGROUP_SUM, flatGrid, rowGrid, type ActivationName } from './kernels.ts';
+import { ROW64_REDUCE, ROW_INDEX, ROW_SLOTS, WORKGROUP_SUM, elementwiseShader, recordElementwise, rowGrid, type ActivationName } from './kernels.ts';
 
 /** The step's statistics, read back only when the trainer logs: [last loss, sum of losses since reset, last grad norm]. */
 export const STATS = { loss: 0, lossSum: 1, gradNorm: 2, words: 4 } as const;
@@ -130,25 +130,10 @@ const DERIVATIVES: Record<ActivationName, string> = {
   tanh: '1.0 - t * t',
 };
 
-const activationBackwardShader = (name: ActivationName) => /* wgsl */ `
-struct Params { count: u32, pad0: u32, pad1: u32, pad2: u32 }
-@group(0) @binding(0) var<storage, read> pre: array<f32>;
-@group(0) @binding(1) var<storage, read_write> grad: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
-${name === 'gelu' ? ERF : ''}
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  ${FLAT_INDEX}
-  if (i >= p.count) { return; }
-  let x = pre[i];
-  ${name === 'gelu_tanh' ? 'let t = tanh(clamp(0.7978845608028654 * (x + 0.044715 * x * x * x), -15.0, 15.0));' : name === 'tanh' ? 'let t = tanh(clamp(x, -15.0, 15.0));' : ''}
-  grad[i] = grad[i] * (${DERIVATIVES[name]});
-}`;
-
 /** grad ← grad · activation′(pre), in place. */
 export function recordActivationBackward(gpu: GpuContext, b: { pre: GPUBufferBinding; grad: GPUBufferBinding }, count: number, name: ActivationName): Dispatch {
-  const params = gpu.uniform(words([[count, 'u32'], [0, 'u32'], [0, 'u32'], [0, 'u32']]), `${name} backward params`);
-  return gpu.dispatch(`${name} backward`, activationBackwardShader(name), [b.pre, b.grad, { buffer: params }], flatGrid(count));
+  const t = name === 'gelu_tanh' ? 'let t = tanh(clamp(0.7978845608028654 * (x + 0.044715 * x * x * x), -15.0, 15.0));' : name === 'tanh' ? 'let t = tanh(clamp(x, -15.0, 15.0));' : '';
+  return recordElementwise(gpu, `${name} backward`, elementwiseShader(name, `${t}\n  out[i] = out[i] * (${DERIVATIVES[name]});`), { pre: b.pre, out: b.grad }, count);
 }
 
 const SOFTMAX_BACKWARD = /* wgsl */ `

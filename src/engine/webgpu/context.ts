@@ -69,6 +69,22 @@ export class GpuContext {
   }
 }
 
+/**
+ * Copies `bytes` of `buffer` from `offset` into a staging buffer after what `encoder` holds, submits, and resolves
+ * with them once the GPU is done (also the way to wait for the queue: Dawn in Node settles mapAsync reliably).
+ */
+export async function readBack(device: GPUDevice, buffer: GPUBuffer, offset: number, bytes: number, encoder = device.createCommandEncoder()): Promise<ArrayBuffer> {
+  const staging = device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  encoder.copyBufferToBuffer(buffer, offset, staging, 0, bytes);
+  device.queue.submit([encoder.finish()]);
+  try {
+    await staging.mapAsync(GPUMapMode.READ);
+    return staging.getMappedRange().slice(0);
+  } finally {
+    staging.destroy();
+  }
+}
+
 export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: readonly Dispatch[]): void {
   let pipeline: GPUComputePipeline | null = null;
   for (const d of dispatches) {

@@ -189,10 +189,15 @@ const ACTIVATIONS: Record<ActivationName, string> = {
   tanh: 'tanh(clamp(x, -15.0, 15.0))',
 };
 
-const activationShader = (name: ActivationName) => /* wgsl */ `
+/**
+ * An element-wise kernel over `count` values: `pre` read, `out` written (or updated in place), `body` the
+ * WGSL statement computing out[i] from x = pre[i]. Activations and their gradients are both this shape.
+ */
+export function elementwiseShader(name: ActivationName, body: string): string {
+  return /* wgsl */ `
 struct Params { count: u32, pad0: u32, pad1: u32, pad2: u32 }
 @group(0) @binding(0) var<storage, read> pre: array<f32>;
-@group(0) @binding(1) var<storage, read_write> post: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
 ${name === 'gelu' ? ERF : ''}
 @compute @workgroup_size(256)
@@ -200,13 +205,19 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   ${FLAT_INDEX}
   if (i >= p.count) { return; }
   let x = pre[i];
-  post[i] = ${ACTIVATIONS[name]};
+  ${body}
 }`;
+}
+
+/** Records an element-wise kernel over `count` values of `pre` into `out`. */
+export function recordElementwise(gpu: GpuContext, label: string, code: string, b: { pre: GPUBufferBinding; out: GPUBufferBinding }, count: number): Dispatch {
+  const params = gpu.uniform(words([[count, 'u32'], [0, 'u32'], [0, 'u32'], [0, 'u32']]), `${label} params`);
+  return gpu.dispatch(label, code, [b.pre, b.out, { buffer: params }], flatGrid(count));
+}
 
 /** post = activation(pre) over `count` values (pre is kept: the gradient needs it). */
 export function recordActivation(gpu: GpuContext, b: { pre: GPUBufferBinding; post: GPUBufferBinding }, count: number, name: ActivationName): Dispatch {
-  const params = gpu.uniform(words([[count, 'u32'], [0, 'u32'], [0, 'u32'], [0, 'u32']]), `${name} params`);
-  return gpu.dispatch(name, activationShader(name), [b.pre, b.post, { buffer: params }], flatGrid(count));
+  return recordElementwise(gpu, name, elementwiseShader(name, `out[i] = ${ACTIVATIONS[name]};`), { pre: b.pre, out: b.post }, count);
 }
 
 /**

@@ -13,7 +13,7 @@ import type { EncoderConfig } from '../../model/config.ts';
 import type { TrainingTechnique } from '../../model/classifier.ts';
 import { modelModules, positionIds, type HeadLinear, type ModelModules } from '../../model/architecture.ts';
 import type { AdamWConfig } from '../../train/adamw.ts';
-import { GpuContext, encodeDispatches, type Dispatch } from './context.ts';
+import { GpuContext, encodeDispatches, readBack, type Dispatch } from './context.ts';
 import { recordGemm, type GemmLayout, type GemmShape } from './gemm.ts';
 import { recordActivation, recordDropout, recordEmbed, recordLayerNorm, recordSoftmax } from './kernels.ts';
 import {
@@ -56,7 +56,6 @@ interface Plan {
   logits: GPUBuffer;
   /** Gradient ranges (elements) cleared before the step: the embedding tables, whose rows are only partly written. */
   clears: Array<[GPUBuffer, number, number]>;
-  buffers: GPUBuffer[];
 }
 
 export class EngineNetwork {
@@ -69,6 +68,12 @@ export class EngineNetwork {
   private readonly stats: GPUBuffer;
   private readonly step: GPUBuffer;
   private readonly plans = new Map<string, Plan>();
+  /**
+   * Activation and gradient buffers by role (`layer 3 qkv`, ...), shared by every plan: only one plan runs at a
+   * time, so each role needs one buffer, of the largest shape seen. Growing one drops the recorded plans (they are
+   * recorded again, without compiling anything), so memory is that of the largest batch, not of all of them.
+   */
+  private readonly pool = new Map<string, GPUBuffer>();
   private train: EngineTrainSettings | null = null;
 
   /** `values(hfName)` gives each parameter (as the app's loader produced it). */
@@ -95,16 +100,7 @@ export class EngineNetwork {
     const pass = encoder.beginComputePass();
     encodeDispatches(pass, plan.dispatches);
     pass.end();
-    const bytes = batch.batchSize * this.config.numLabels * 4;
-    const readback = this.gpu.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    encoder.copyBufferToBuffer(plan.logits, 0, readback, 0, bytes);
-    this.gpu.device.queue.submit([encoder.finish()]);
-    try {
-      await readback.mapAsync(GPUMapMode.READ);
-      return new Float32Array(readback.getMappedRange().slice(0));
-    } finally {
-      readback.destroy();
-    }
+    return new Float32Array(await readBack(this.gpu.device, plan.logits, 0, batch.batchSize * this.config.numLabels * 4, encoder));
   }
 
   /** Sets how training steps train (records training plans anew if it changes). */
@@ -112,11 +108,7 @@ export class EngineNetwork {
     const same = this.train && JSON.stringify(this.train) === JSON.stringify(settings);
     if (same) return;
     this.train = settings;
-    for (const [key, plan] of this.plans) {
-      if (!key.endsWith('train')) continue;
-      for (const buffer of plan.buffers) buffer.destroy();
-      this.plans.delete(key);
-    }
+    for (const key of this.plans.keys()) if (key.endsWith('train')) this.plans.delete(key);
     if (!this.grads) {
       this.grads = this.gpu.storage(this.layout.size * 4, 'gradients');
       this.moments = [this.gpu.storage(this.layout.size * 4, 'adam m'), this.gpu.storage(this.layout.size * 4, 'adam v')];
@@ -170,9 +162,23 @@ export class EngineNetwork {
   }
 
   dispose(): void {
-    for (const plan of this.plans.values()) for (const buffer of plan.buffers) buffer.destroy();
+    for (const buffer of this.pool.values()) buffer.destroy();
+    this.pool.clear();
     this.plans.clear();
     for (const buffer of [this.params, this.grads, ...(this.moments ?? []), this.stats, this.step]) buffer?.destroy();
+  }
+
+  private pooled(elements: number, label: string): GPUBuffer {
+    const bytes = Math.max(elements, 1) * 4;
+    const existing = this.pool.get(label);
+    if (existing && existing.size >= bytes) return existing;
+    if (existing) {
+      this.plans.clear();
+      existing.destroy();
+    }
+    const buffer = this.gpu.storage(bytes, label);
+    this.pool.set(label, buffer);
+    return buffer;
   }
 
   private unflatten(flat: Float32Array): Map<string, Float32Array> {
@@ -180,16 +186,7 @@ export class EngineNetwork {
   }
 
   private async read(buffer: GPUBuffer, start: number, count: number): Promise<Float32Array> {
-    const staging = this.gpu.device.createBuffer({ size: count * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const encoder = this.gpu.device.createCommandEncoder();
-    encoder.copyBufferToBuffer(buffer, start * 4, staging, 0, count * 4);
-    this.gpu.device.queue.submit([encoder.finish()]);
-    try {
-      await staging.mapAsync(GPUMapMode.READ);
-      return new Float32Array(staging.getMappedRange().slice(0));
-    } finally {
-      staging.destroy();
-    }
+    return new Float32Array(await readBack(this.gpu.device, buffer, start * 4, count * 4));
   }
 
   private writeBatch(plan: Plan, batch: EngineBatch, labels: ArrayLike<number> | null): void {
@@ -225,12 +222,7 @@ export class EngineNetwork {
     const headSize = h / heads;
     const tokens = batchSize * seqLen;
     const scoreCount = batchSize * heads * seqLen * seqLen;
-    const buffers: GPUBuffer[] = [];
-    const make = (elements: number, label: string) => {
-      const buffer = gpu.storage(elements * 4, label);
-      buffers.push(buffer);
-      return buffer;
-    };
+    const make = (elements: number, label: string) => this.pooled(elements, label);
     const at = (name: string) => layout.byName.get(name)!.offset;
     const P = whole(this.params);
     const d: Dispatch[] = [];
@@ -336,7 +328,7 @@ export class EngineNetwork {
 
     const inputs: Plan['inputs'] = { ids, positions, types, keyMask, labels: null, lists: [] };
     const clears: Plan['clears'] = [];
-    if (!settings) return { dispatches: d, inputs, logits, clears, buffers };
+    if (!settings) return { dispatches: d, inputs, logits, clears };
 
     // ---- Backward: the loss, then each module's gradients in reverse order.
     const G = whole(this.grads!);
@@ -449,6 +441,6 @@ export class EngineNetwork {
 
     d.push(...recordOptimizer(gpu, { params: P, grads: G, m: whole(this.moments![0]), v: whole(this.moments![1]), stats: whole(this.stats), step: whole(this.step) },
       trainableRange(layout, settings.technique), settings.adam, settings.maxGradNorm));
-    return { dispatches: d, inputs, logits, clears, buffers };
+    return { dispatches: d, inputs, logits, clears };
   }
 }

@@ -10,11 +10,19 @@ import type { PaddedBatch } from '../../tokenize/batch.ts';
 import type { AdamW } from '../../train/adamw.ts';
 import { ROW_SLOTS } from './kernels.ts';
 import { EngineNetwork, type EngineStats } from './network.ts';
+import { parameterLayout } from './parameters.ts';
 
-/** Why the engine cannot train this model here, or null when it can. */
+/**
+ * Why the engine cannot train this model here, or null when it can. Its flat buffers bind every parameter at once,
+ * so they must fit the device's largest storage binding (tfjs, which binds tensor by tensor, trains otherwise).
+ */
 export function engineUnsupported(model: SequenceClassifier): string | null {
   if (tf.getBackend() !== 'webgpu') return `the backend is ${tf.getBackend()}`;
   if (model.config.hiddenSize > ROW_SLOTS * 256) return `hidden size ${model.config.hiddenSize} is over ${ROW_SLOTS * 256}`;
+  const limits = (tf.backend() as unknown as WebGPUBackend).device.limits;
+  const bytes = 4 * parameterLayout(model.config).size;
+  const binding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  if (bytes > binding) return `its ${(bytes / 2 ** 20).toFixed(0)} MiB of parameters exceed this GPU's largest storage binding (${(binding / 2 ** 20).toFixed(0)} MiB)`;
   return null;
 }
 

@@ -1,6 +1,6 @@
 // In the page: the WebGPU engine's pieces, driven by tests/browser/webgpu-engine.test.ts: its matrix product against
 // float64 loops (window.gemmCheck), its forward pass (window.engineLogits) and its training step (window.engineTrain).
-import { GpuContext } from '../../../src/engine/webgpu/context.ts';
+import { GpuContext, readBack } from '../../../src/engine/webgpu/context.ts';
 import { recordGemm, type GemmLayout, type GemmShape } from '../../../src/engine/webgpu/gemm.ts';
 import { SeededRandom } from '../../../src/model/prng.ts';
 import { parseEncoderConfig } from '../../../src/model/config.ts';
@@ -40,17 +40,6 @@ function upload(device: GPUDevice, data: Float32Array): GPUBuffer {
   return buffer;
 }
 
-async function download(device: GPUDevice, buffer: GPUBuffer, byteLength: number): Promise<Float32Array> {
-  const staging = device.createBuffer({ size: byteLength, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const encoder = device.createCommandEncoder();
-  encoder.copyBufferToBuffer(buffer, 0, staging, 0, byteLength);
-  device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const out = new Float32Array(staging.getMappedRange().slice(0));
-  staging.destroy();
-  return out;
-}
-
 async function gemmCheck(device: GPUDevice, layout: GemmLayout, shape: GemmShape, options: GemmCheckOptions = {}): Promise<number> {
   const gpu = new GpuContext(device);
   const { m, n, k } = shape;
@@ -70,7 +59,7 @@ async function gemmCheck(device: GPUDevice, layout: GemmLayout, shape: GemmShape
   gpu.run([dispatch]);
   const invalid = await device.popErrorScope();
   if (invalid) throw new Error(`WebGPU validation: ${invalid.message}`);
-  const got = await download(device, buffers.c, c.byteLength);
+  const got = new Float32Array(await readBack(device, buffers.c, 0, c.byteLength));
   const want = reference(layout, a, b, c, s, options.alpha ?? 1, options.beta ?? 0, bias);
   let worst = 0;
   for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (1 + Math.abs(want[i]!)));
