@@ -41,6 +41,7 @@ for (const model of models) {
   console.log(JSON.stringify({
     model: model.name,
     ...(nullBackend ? { hostMsPerStep: 1000 / result.stepsPerSecond } : { stepsPerSecond: result.stepsPerSecond, gflops: (result.stepsPerSecond * trainingFlopsPerStep(model)) / 1e9 }),
+    engineJsMsPerStep: result.engineJsMsPerStep,
     dispatchesPerStep: counts.dispatchesPerStep,
     bindGroupsPerStep: counts.bindGroupsPerStep,
     submitsPerStep: counts.submitsPerStep,

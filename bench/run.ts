@@ -87,7 +87,7 @@ if (!flag('--skip-browser')) {
       const w = f.webgpu!;
       figures[`webgpu.${f.model}.dispatches_per_step`] = w.dispatchesPerStep;
       figures[`webgpu.${f.model}.upload_bytes_per_step`] = w.uploadedBytesPerStep;
-      log(`  ${f.model}: ${w.dispatchesPerStep.toFixed(0)} dispatches/step, ${(w.uploadedBytesPerStep / 1024).toFixed(1)} KiB tensor uploads/step, ${(w.uniformBytesPerStep / 1024).toFixed(1)} KiB uniforms/step, ${w.readbacksPerStep.toFixed(2)} readbacks/step (the run's one loss read at the end), pipelines compiled: ${w.pipelinesCompiledInRun} in the run, ${w.pipelinesCompiledWhileTimed} after warm-up`);
+      log(`  ${f.model}: ${f.engineJsMsPerStep !== undefined ? `WebGPU engine, ${f.engineJsMsPerStep.toFixed(2)} ms of JavaScript per step until its submit, ` : ''}${w.dispatchesPerStep.toFixed(0)} dispatches/step, ${w.bindGroupsPerStep.toFixed(0)} bind groups/step, ${(w.uploadedBytesPerStep / 1024).toFixed(1)} KiB tensor uploads/step, ${(w.uniformBytesPerStep / 1024).toFixed(1)} KiB uniforms/step, ${w.readbacksPerStep.toFixed(2)} readbacks/step (the run's one loss read at the end), pipelines compiled: ${w.pipelinesCompiledInRun} in the run, ${w.pipelinesCompiledWhileTimed} after warm-up`);
     }
   }
 }

@@ -56,7 +56,7 @@ export async function runBrowserTraining(plans: TrainPlan[], options: { original
         }
         const figure = withRates(plan.model, result);
         figures.push(figure);
-        options.log(`  ${plan.backend} ${plan.model.name}: ${figure.stepsPerSecond.toFixed(3)} steps/s (${plan.steps} steps after ${plan.warmup} warm-up${(plan.repeats ?? 1) > 1 ? `, best of ${plan.repeats} runs` : ''})`);
+        options.log(`  ${plan.backend} ${plan.model.name}: ${figure.stepsPerSecond.toFixed(3)} steps/s (${figure.steps} steps in steady state, after ${plan.warmup} warm-up${(plan.repeats ?? 1) > 1 ? `, best of ${plan.repeats} runs` : ''})`);
       } catch (error) {
         options.log(`  ${plan.backend} ${plan.model.name}: not measured (${(error as Error).message.split('\n')[0]})`);
       } finally {

@@ -15,6 +15,7 @@ import { parameterSpecs } from '../../src/model/weights.ts';
 import { train, TRAIN_DEFAULTS, type LabelledPair, type Technique } from '../../src/train/trainer.ts';
 import { bertConfigJson, type BenchModel } from '../models.ts';
 import { countWebGPUWork, type WebGPUCounters } from './webgpu-counters.ts';
+import { engineStepTime } from '../../src/engine/webgpu/network.ts';
 
 export interface TrainBenchResult {
   backend: string;
@@ -24,6 +25,8 @@ export interface TrainBenchResult {
   stepsPerSecond: number;
   /** WebGPU only: per training step, and pipelines compiled in the whole run. */
   webgpu?: WebGPUCounters;
+  /** WebGPU engine only: JavaScript time of a step until its submit (writing the batch, encoding), ms. */
+  engineJsMsPerStep?: number;
 }
 
 const counters = countWebGPUWork();
@@ -52,38 +55,41 @@ function syntheticPairs(model: BenchModel, count: number): LabelledPair[] {
   });
 }
 
-/** Steps the trainer reports progress at (every 10th), which the timed window starts and ends on. */
-const PROGRESS_EVERY = 10;
-
 export async function run(backend: BackendName, model: BenchModel, steps: number, warmup: number, technique: Technique = 'fine-tune'): Promise<TrainBenchResult> {
   const info = await initBackend(backend, { fallback: false });
   const classifier = randomClassifier(model);
   try {
-    // Timed from the first progress report (step 10) to the last one before the end, so neither a run's set-up
-    // (the WebGPU engine's plans, the first upload) nor its end (the loss read back, the weights handed back) is
-    // in the figure: steps in steady state, for time and WebGPU counts alike.
-    const window = Math.max(PROGRESS_EVERY, Math.ceil(steps / PROGRESS_EVERY) * PROGRESS_EVERY);
-    const total = PROGRESS_EVERY + window + 1;
+    // Timed from one logged step to the next, `window` steps later: at a logged step the trainer reads the loss
+    // back, so the GPU has finished everything before it, and neither a run's set-up (the WebGPU engine's plans,
+    // the first upload) nor its end (the weights handed back) is in the figure: steps in steady state, GPU work
+    // included, for time and WebGPU counts alike.
+    const window = Math.max(10, Math.ceil(steps / 10) * 10);
+    const total = 2 * window + 1;
     const examples = syntheticPairs(model, model.batch * Math.max(total, warmup));
-    const options = (maxSteps: number) => ({ ...TRAIN_DEFAULTS, technique, batchSize: model.batch, maxSteps, loggingSteps: maxSteps, evalSteps: 0, saveSteps: 0 });
+    const options = (maxSteps: number, loggingSteps = maxSteps) => ({ ...TRAIN_DEFAULTS, technique, batchSize: model.batch, maxSteps, loggingSteps, evalSteps: 0, saveSteps: 0 });
     await train(classifier, examples, {}, options(warmup), {}, 0, 512);
     let started = 0;
     let seconds = 0;
     let webgpu: WebGPUCounters | undefined;
-    await train(classifier, examples, {}, options(total), {
+    let engineAtStart = { ...engineStepTime };
+    let engineJsMsPerStep: number | undefined;
+    await train(classifier, examples, {}, options(total, window), {
       onProgress(progress) {
-        if (progress.phase !== 'train') return;
-        if (progress.step === PROGRESS_EVERY) {
+        if (progress.phase !== 'train' || progress.loss === undefined) return;
+        if (progress.step === window) {
           counters.reset();
+          engineAtStart = { ...engineStepTime };
           started = performance.now();
-        } else if (progress.step === PROGRESS_EVERY + window) {
+        } else if (progress.step === 2 * window) {
           seconds = (performance.now() - started) / 1000;
           webgpu = counters.read(window);
+          const timed = engineStepTime.steps - engineAtStart.steps;
+          if (timed > 0) engineJsMsPerStep = (engineStepTime.ms - engineAtStart.ms) / timed;
         }
       },
     }, 0, 512);
     const detail = info.wasm ? `SIMD ${info.wasm.simd ? 'on' : 'off'}, ${info.wasm.multithread ? wasmThreads() : 1} thread(s), ${wasmKernelsActive() ? 'our kernels' : 'tfjs kernels only'}` : describeBackend(info);
-    return { backend, detail, steps: window, seconds, stepsPerSecond: window / seconds, webgpu: backend === 'webgpu' ? webgpu : undefined };
+    return { backend, detail, steps: window, seconds, stepsPerSecond: window / seconds, webgpu: backend === 'webgpu' ? webgpu : undefined, engineJsMsPerStep };
   } finally {
     classifier.dispose();
   }

@@ -50,6 +50,9 @@ export interface EngineStats {
 
 const whole = (buffer: GPUBuffer): GPUBufferBinding => ({ buffer });
 
+/** JavaScript time spent in training steps (writing the batch, encoding, submitting), for the bench. */
+export const engineStepTime = { steps: 0, ms: 0 };
+
 interface Plan {
   dispatches: Dispatch[];
   inputs: { ids: GPUBuffer; positions: GPUBuffer; types: GPUBuffer; keyMask: GPUBuffer; labels: GPUBuffer | null; lists: GPUBuffer[] };
@@ -121,6 +124,7 @@ export class EngineNetwork {
    */
   trainStep(batch: EngineBatch, labels: ArrayLike<number>, lr: number, optimizerStep: number, dropoutSeed: number): void {
     if (!this.train) throw new Error('configureTraining first');
+    const started = performance.now();
     const plan = this.plan(batch.batchSize, batch.seqLen, true);
     this.writeBatch(plan, batch, labels);
     this.gpu.device.queue.writeBuffer(this.step, 0, stepUniform(dropoutSeed, lr, optimizerStep, this.train.adam));
@@ -130,6 +134,8 @@ export class EngineNetwork {
     encodeDispatches(pass, plan.dispatches);
     pass.end();
     this.gpu.device.queue.submit([encoder.finish()]);
+    engineStepTime.steps += 1;
+    engineStepTime.ms += performance.now() - started;
   }
 
   async readStats(): Promise<EngineStats> {
