@@ -113,6 +113,11 @@ export class AdamW {
     }
   }
 
+  /** Frees the moments but keeps the step (the WebGPU engine holds the moments between checkpoints). */
+  releaseMoments(): void {
+    this.dispose();
+  }
+
   dispose(): void {
     for (const { m, v } of this.moments.values()) {
       m.dispose();

@@ -384,6 +384,8 @@ export async function train(
             const lossSum = stepsSinceLog > 0 ? await readLossSinceLog() : 0;
             await engine?.syncToModel();
             await hooks.onCheckpoint(globalStep, optimizer, { lossSinceLog: lossSum, stepsSinceLog, totalLoss, realTokens, paddedTokens });
+            // The engine holds the moments; the copies made for the checkpoint would only double them on the GPU.
+            if (engine) optimizer.releaseMoments();
           }
         }
         if (stopRequested) {
