@@ -141,3 +141,36 @@ test('in a real browser holding the secret, a page of another site can neither r
     await context.close();
   }
 });
+
+test('the storage hop for redirected files lets in exactly the app\'s origin, and only by the links it issued', async () => {
+  const { startAppServer } = await import('../../cli/session.ts');
+  const hopped = await startAppServer({ staticRoot: join(work, 'app'), repoFolders: { 'local/model': join(work, 'model') }, storageRedirect: true }, () => {});
+  await writeFile(join(work, 'model', 'model.safetensors'), 'weights');
+  try {
+    const get = (url: string, headers: Record<string, string>) => new Promise<Answer>((resolve, reject) => {
+      const target = new URL(url);
+      const req = httpRequest({ host: target.hostname, port: target.port, path: target.pathname + target.search, headers: { Host: target.host, ...headers } }, (response) => {
+        let text = '';
+        response.on('data', (chunk) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const secret = { Cookie: `${secretCookieName(hopped.port)}=${hopped.secret}` };
+    const redirect = await get(`${hopped.url}/local/model/resolve/main/model.safetensors`, secret);
+    assert.equal(redirect.status, 302, redirect.body);
+    const link = new URL(String(redirect.headers.location), hopped.url).href;
+    assert.notEqual(new URL(link).origin, hopped.url, 'the hop is another origin, as the Hub\'s storage is');
+    const own = await get(link, { Origin: hopped.url });
+    assert.equal(own.status, 200);
+    assert.equal(own.body, 'weights');
+    assert.equal(own.headers['access-control-allow-origin'], hopped.url);
+    const foreign = await get(link, { Origin: FOREIGN });
+    assert.equal(foreign.status, 403);
+    assert.equal(foreign.headers['access-control-allow-origin'], undefined);
+    assert.equal((await get(`${new URL(link).origin}/__storage/guessed`, { Origin: hopped.url })).status, 404, 'only issued links are served');
+  } finally {
+    await hopped.close();
+  }
+});
