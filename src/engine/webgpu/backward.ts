@@ -5,7 +5,7 @@
  * id's rows). Parameter gradients are written into the flat gradient buffer at the parameters' offsets.
  */
 import { GpuContext, words, type Dispatch } from './context.ts';
-import { ROW64_REDUCE, ROW_INDEX, ROW_SLOTS, WORKGROUP_SUM, elementwiseShader, recordElementwise, rowGrid, type ActivationName } from './kernels.ts';
+import { ROW64_REDUCE, ROW_INDEX, ROW_SLOTS, ROW_THREADS, WORKGROUP_SUM, elementwiseShader, recordElementwise, rowGrid, type ActivationName } from './kernels.ts';
 
 /** The step's statistics, read back only when the trainer logs: [last loss, sum of losses since reset, last grad norm]. */
 export const STATS = { loss: 0, lossSum: 1, gradNorm: 2, words: 4 } as const;
@@ -88,8 +88,8 @@ struct Params { rows: u32, width: u32, gamma: u32, pad: u32 }
 @group(0) @binding(3) var<storage, read> weights: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(5) var<uniform> p: Params;
-${WORKGROUP_SUM}
-@compute @workgroup_size(256)
+${ROW64_REDUCE}
+@compute @workgroup_size(${ROW_THREADS})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   ${ROW_INDEX}
   let inside = row < p.rows;
@@ -99,7 +99,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   var sumG = 0.0;
   var sumGN = 0.0;
   for (var s = 0u; s < ${ROW_SLOTS}u; s++) {
-    let c = lid.x + s * 256u;
+    let c = lid.x + s * ${ROW_THREADS}u;
     if (inside && c < p.width) {
       g[s] = dy[base + c] * weights[p.gamma + c];
       n[s] = xhat[base + c];
@@ -107,12 +107,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       sumGN += g[s] * n[s];
     }
   }
-  let meanG = total(sumG, lid.x) / f32(p.width);
-  let meanGN = total(sumGN, lid.x) / f32(p.width);
+  let meanG = reduce(sumG, lid.x, false) / f32(p.width);
+  let meanGN = reduce(sumGN, lid.x, false) / f32(p.width);
   if (!inside) { return; }
   let inverse = rstd[row];
   for (var s = 0u; s < ${ROW_SLOTS}u; s++) {
-    let c = lid.x + s * 256u;
+    let c = lid.x + s * ${ROW_THREADS}u;
     if (c < p.width) { dx[base + c] = inverse * (g[s] - meanG - n[s] * meanGN); }
   }
 }`;

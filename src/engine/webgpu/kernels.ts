@@ -14,8 +14,14 @@ export const ROW_INDEX = `let row = wg.x + wg.y * ${ROWS_PER_DIMENSION}u;`;
 export const flatGrid = (count: number): [number, number, number] => rowGrid(Math.ceil(count / 256));
 export const FLAT_INDEX = `let i = (wg.x + wg.y * ${ROWS_PER_DIMENSION}u) * 256u + lid.x;`;
 
-/** Per-thread registers for one row of up to 8 × 256 values (hidden sizes up to 2,048). */
-export const ROW_SLOTS = 8;
+/**
+ * Row kernels (LayerNorm and its gradient) give a row 64 threads, each holding up to 32 of its values in
+ * registers: hidden sizes up to 2,048. 64 rather than 256 threads: fewer barriers per reduction, which a GPU
+ * barely notices and a software adapter (SwiftShader) pays for per thread.
+ */
+export const ROW_THREADS = 64;
+export const ROW_SLOTS = 32;
+export const MAX_ROW_WIDTH = ROW_THREADS * ROW_SLOTS;
 
 /** A 256-thread workgroup sum (call from uniform control flow). */
 export const WORKGROUP_SUM = /* wgsl */ `
@@ -76,8 +82,8 @@ struct Params { rows: u32, width: u32, eps: f32, gamma: u32, beta: u32, pad0: u3
 ${residual ? '@group(0) @binding(4) var<storage, read> r: array<f32>;' : ''}
 ${keep ? `@group(0) @binding(${residual ? 5 : 4}) var<storage, read_write> xhat: array<f32>;
 @group(0) @binding(${residual ? 6 : 5}) var<storage, read_write> rstd: array<f32>;` : ''}
-${WORKGROUP_SUM}
-@compute @workgroup_size(256)
+${ROW64_REDUCE}
+@compute @workgroup_size(${ROW_THREADS})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   ${ROW_INDEX}
   let inside = row < p.rows;
@@ -85,20 +91,20 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   var v: array<f32, ${ROW_SLOTS}>;
   var sum = 0.0;
   for (var s = 0u; s < ${ROW_SLOTS}u; s++) {
-    let c = lid.x + s * 256u;
+    let c = lid.x + s * ${ROW_THREADS}u;
     if (inside && c < p.width) { v[s] = x[base + c]${residual ? ' + r[base + c]' : ''}; sum += v[s]; }
   }
-  let mean = total(sum, lid.x) / f32(p.width);
+  let mean = reduce(sum, lid.x, false) / f32(p.width);
   var squares = 0.0;
   for (var s = 0u; s < ${ROW_SLOTS}u; s++) {
-    let c = lid.x + s * 256u;
+    let c = lid.x + s * ${ROW_THREADS}u;
     if (inside && c < p.width) { let d = v[s] - mean; squares += d * d; }
   }
-  let inverse = inverseSqrt(total(squares, lid.x) / f32(p.width) + p.eps);
+  let inverse = inverseSqrt(reduce(squares, lid.x, false) / f32(p.width) + p.eps);
   if (!inside) { return; }
   ${keep ? 'if (lid.x == 0u) { rstd[row] = inverse; }' : ''}
   for (var s = 0u; s < ${ROW_SLOTS}u; s++) {
-    let c = lid.x + s * 256u;
+    let c = lid.x + s * ${ROW_THREADS}u;
     if (c < p.width) {
       let normalised = (v[s] - mean) * inverse;
       ${keep ? 'xhat[base + c] = normalised;' : ''}
@@ -119,7 +125,7 @@ export interface LayerNormBindings {
 
 /** out = LayerNorm(x (+ r)) · gamma + beta over rows of `width` (≤ 2,048); gamma, beta at offsets in the weights. */
 export function recordLayerNorm(gpu: GpuContext, b: LayerNormBindings, offsets: { gamma: number; beta: number }, rows: number, width: number, eps: number): Dispatch {
-  if (width > ROW_SLOTS * 256) throw new Error(`the WebGPU engine's LayerNorm handles rows of up to ${ROW_SLOTS * 256} values, not ${width}`);
+  if (width > MAX_ROW_WIDTH) throw new Error(`the WebGPU engine's LayerNorm handles rows of up to ${MAX_ROW_WIDTH} values, not ${width}`);
   const params = gpu.uniform(words([[rows, 'u32'], [width, 'u32'], [eps, 'f32'], [offsets.gamma, 'u32'], [offsets.beta, 'u32'], [0, 'u32'], [0, 'u32'], [0, 'u32']]), 'layer norm params');
   const bindings: GPUBindingResource[] = [b.x, b.weights, b.out, { buffer: params }];
   if (b.r) bindings.push(b.r);

@@ -8,7 +8,7 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { SequenceClassifier, TrainingTechnique } from '../../model/classifier.ts';
 import type { PaddedBatch } from '../../tokenize/batch.ts';
 import type { AdamW } from '../../train/adamw.ts';
-import { ROW_SLOTS } from './kernels.ts';
+import { MAX_ROW_WIDTH } from './kernels.ts';
 import { EngineNetwork, type EngineStats } from './network.ts';
 import { parameterLayout } from './parameters.ts';
 
@@ -18,7 +18,7 @@ import { parameterLayout } from './parameters.ts';
  */
 export function engineUnsupported(model: SequenceClassifier): string | null {
   if (tf.getBackend() !== 'webgpu') return `the backend is ${tf.getBackend()}`;
-  if (model.config.hiddenSize > ROW_SLOTS * 256) return `hidden size ${model.config.hiddenSize} is over ${ROW_SLOTS * 256}`;
+  if (model.config.hiddenSize > MAX_ROW_WIDTH) return `hidden size ${model.config.hiddenSize} is over ${MAX_ROW_WIDTH}`;
   const limits = (tf.backend() as unknown as WebGPUBackend).device.limits;
   const bytes = 4 * parameterLayout(model.config).size;
   const binding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
