@@ -183,24 +183,24 @@ export async function evaluate(
   for (let start = 0; start < order.length; start += batchSize) {
     const indices = order.slice(start, start + batchSize);
     const { padded, labels } = makeBatch(examples, indices, padTokenId, maxLength);
-    if (batchLogits) {
-      const { loss, predictions } = lossAndPredictions(await batchLogits(padded), labels, model.config.numLabels);
-      lossSum += loss;
-      labels.forEach((label, i) => (correct += predictions[i] === label ? 1 : 0));
-    } else {
-      const [loss, predicted] = tf.tidy(() => {
-        const logits = model.forward(toTensors(padded), { training: false });
-        return [tf.mul(crossEntropy(logits, tf.tensor1d(labels, 'int32')), indices.length), tf.argMax(logits, 1)];
-      });
-      const [lossValue, predictions] = await Promise.all([loss.data(), predicted.data()]);
-      tf.dispose([loss, predicted]);
-      lossSum += lossValue[0];
-      labels.forEach((label, i) => (correct += predictions[i] === label ? 1 : 0));
-    }
+    const { loss, predictions } = batchLogits ? lossAndPredictions(await batchLogits(padded), labels, model.config.numLabels) : await tfjsLossAndPredictions(model, padded, labels);
+    lossSum += loss;
+    labels.forEach((label, i) => (correct += predictions[i] === label ? 1 : 0));
     steps += 1;
     onBatch?.(Math.min(start + batchSize, order.length), order.length);
   }
   return { loss: lossSum / Math.max(1, examples.length), accuracy: correct / Math.max(1, examples.length), runtime: (performance.now() - started) / 1000, steps };
+}
+
+/** The batch's summed cross-entropy and each row's argmax, from the tfjs forward pass. */
+async function tfjsLossAndPredictions(model: SequenceClassifier, padded: PaddedBatch, labels: number[]): Promise<{ loss: number; predictions: ArrayLike<number> }> {
+  const [loss, predicted] = tf.tidy(() => {
+    const logits = model.forward(toTensors(padded), { training: false });
+    return [tf.mul(crossEntropy(logits, tf.tensor1d(labels, 'int32')), labels.length), tf.argMax(logits, 1)];
+  });
+  const [lossValue, predictions] = await Promise.all([loss.data(), predicted.data()]);
+  tf.dispose([loss, predicted]);
+  return { loss: lossValue[0]!, predictions };
 }
 
 /** Summed cross-entropy (float32, as the tfjs path computes it) and the argmax of each row of logits. */
@@ -266,10 +266,13 @@ export async function train(
     await hooks.onMetrics?.(Object.entries(values).map(([key, value]) => ({ key, value, step, timestamp })));
   };
 
-  const readLossSinceLog = async (): Promise<number> => {
-    const sum = engine ? (await engine.stats()).lossSum : (await lossSinceLog.data())[0];
-    if (!Number.isFinite(sum)) throw new NonFiniteLossError(globalStep, sum);
-    return sum;
+  /** The sum of the losses since the last log and the last step's gradient norm, from wherever the steps ran. */
+  const readSums = async (): Promise<{ lossSum: number; gradNorm: number }> => {
+    const { lossSum, gradNorm } = engine
+      ? await engine.stats()
+      : { lossSum: (await lossSinceLog.data())[0], gradNorm: lastGradNorm ? (await lastGradNorm.data())[0] : NaN };
+    if (!Number.isFinite(lossSum)) throw new NonFiniteLossError(globalStep, lossSum);
+    return { lossSum, gradNorm };
   };
 
   const runEvaluation = async () => {
@@ -306,16 +309,9 @@ export async function train(
         tokensSinceRate += padded.batchSize * padded.seqLen;
         const lr = linearScheduleRate(options.learningRate, globalStep, totalSteps, options.warmupSteps);
         const dropoutSeed = (options.seed * 1_000_003 + globalStep) >>> 0;
+        let stepLoss: tf.Scalar | null = null;
         if (engine) {
           engine.step(padded, labels, lr, dropoutSeed);
-          globalStep += 1;
-          stepsSinceLog += 1;
-          if (options.recordSteps) {
-            const stats = await engine.stats();
-            if (!Number.isFinite(stats.loss)) throw new NonFiniteLossError(globalStep, stats.loss);
-            stepLosses.push(stats.loss);
-            stepGradNorms.push(stats.gradNorm);
-          }
         } else {
           const features = cache ? await cache.batch(batches[b]!, () => toTensors(padded)) : null;
           const { loss, norm } = tf.tidy(() => {
@@ -330,35 +326,36 @@ export async function train(
             return { loss: value as tf.Scalar, norm };
           });
           features?.dispose();
-          globalStep += 1;
           const nextLossSum = tf.add(lossSinceLog, loss);
           lossSinceLog.dispose();
           lossSinceLog = nextLossSum as tf.Scalar;
-          stepsSinceLog += 1;
-          if (options.recordSteps) {
-            const value = (await loss.data())[0];
-            if (!Number.isFinite(value)) throw new NonFiniteLossError(globalStep, value);
-            stepLosses.push(value);
-            stepGradNorms.push((await norm.data())[0]);
-          }
-          loss.dispose();
           lastGradNorm?.dispose();
           lastGradNorm = norm;
+          stepLoss = loss;
         }
+        globalStep += 1;
+        stepsSinceLog += 1;
+        if (options.recordSteps) {
+          const { loss, gradNorm } = engine ? await engine.stats() : { loss: (await stepLoss!.data())[0], gradNorm: (await lastGradNorm!.data())[0] };
+          if (!Number.isFinite(loss)) throw new NonFiniteLossError(globalStep, loss);
+          stepLosses.push(loss);
+          stepGradNorms.push(gradNorm);
+        }
+        stepLoss?.dispose();
 
         const isLast = globalStep === totalSteps;
         const stopRequested = hooks.shouldStop?.() ?? false;
         // A stop logs nothing off the logging grid: the partial sums go into the checkpoint, so a resumed run
         // logs the same points as an uninterrupted one.
         if (globalStep % options.loggingSteps === 0 || isLast) {
-          const sum = await readLossSinceLog();
+          const { lossSum: sum, gradNorm } = await readSums();
           totalLoss += sum;
           const elapsed = (performance.now() - rateStarted) / 1000;
           const tokensPerSecond = tokensSinceRate / Math.max(elapsed, 1e-9);
           const stepsPerSecond = stepsSinceLog / Math.max(elapsed, 1e-9);
           const logged: Record<string, number> = {
             loss: Math.round((sum / stepsSinceLog) * 1e4) / 1e4,
-            grad_norm: engine ? (await engine.stats()).gradNorm : (await lastGradNorm!.data())[0],
+            grad_norm: gradNorm,
             learning_rate: linearScheduleRate(options.learningRate, globalStep, totalSteps, options.warmupSteps),
             epoch: globalStep / perEpoch,
             padding_efficiency: paddingEfficiency(realTokens, paddedTokens),
@@ -381,7 +378,7 @@ export async function train(
         if ((options.evalSteps > 0 && globalStep % options.evalSteps === 0) || isLast) await runEvaluation();
         if ((options.saveSteps > 0 && globalStep % options.saveSteps === 0) || isLast || stopRequested) {
           if (hooks.onCheckpoint) {
-            const lossSum = stepsSinceLog > 0 ? await readLossSinceLog() : 0;
+            const lossSum = stepsSinceLog > 0 ? (await readSums()).lossSum : 0;
             await engine?.syncToModel();
             await hooks.onCheckpoint(globalStep, optimizer, { lossSinceLog: lossSum, stepsSinceLog, totalLoss, realTokens, paddedTokens });
             // The engine holds the moments; the copies made for the checkpoint would only double them on the GPU.

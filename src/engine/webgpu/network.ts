@@ -147,16 +147,16 @@ export class EngineNetwork {
     this.gpu.device.queue.writeBuffer(this.stats, STATS.lossSum * 4, new Float32Array([value]));
   }
 
-  /** Every parameter's current values, by Hugging Face name. */
-  async parameterValues(): Promise<Map<string, Float32Array>> {
-    return this.unflatten(await this.read(this.params, 0, this.layout.size));
+  /** Parameters' current values by Hugging Face name: all of them, or only those training changes. */
+  async parameterValues(which: 'all' | 'trained' = 'all'): Promise<Map<string, Float32Array>> {
+    return this.readFlat(this.params, which === 'all' ? { start: 0, end: this.layout.size } : this.trainedRange());
   }
 
-  /** AdamW's moments by parameter name (trainable ones only), for checkpoints. */
+  /** AdamW's moments of the trained parameters by name, for checkpoints. */
   async momentValues(): Promise<{ m: Map<string, Float32Array>; v: Map<string, Float32Array> }> {
     if (!this.moments) throw new Error('no training has been configured');
-    const [m, v] = await Promise.all(this.moments.map((buffer) => this.read(buffer, 0, this.layout.size)));
-    return { m: this.unflatten(m!), v: this.unflatten(v!) };
+    const [m, v] = await Promise.all(this.moments.map((buffer) => this.readFlat(buffer, this.trainedRange())));
+    return { m: m!, v: v! };
   }
 
   /** Restores AdamW's moments (a resumed run); parameters missing from the maps start at 0. */
@@ -187,8 +187,16 @@ export class EngineNetwork {
     return buffer;
   }
 
-  private unflatten(flat: Float32Array): Map<string, Float32Array> {
-    return new Map(this.layout.parameters.map((p) => [p.hfName, flat.slice(p.offset, p.offset + p.size)]));
+  private trainedRange(): { start: number; end: number } {
+    if (!this.train) throw new Error('no training has been configured');
+    return trainableRange(this.layout, this.train.technique);
+  }
+
+  /** The parameters lying in [start, end) of a flat buffer, read back and cut apart by name. */
+  private async readFlat(buffer: GPUBuffer, range: { start: number; end: number }): Promise<Map<string, Float32Array>> {
+    const flat = await this.read(buffer, range.start, range.end - range.start);
+    const inside = this.layout.parameters.filter((p) => p.offset >= range.start && p.offset + p.size <= range.end);
+    return new Map(inside.map((p) => [p.hfName, flat.slice(p.offset - range.start, p.offset - range.start + p.size)]));
   }
 
   private async read(buffer: GPUBuffer, start: number, count: number): Promise<Float32Array> {

@@ -71,12 +71,15 @@ export class EngineTraining {
     return this.network.logits(batch);
   }
 
-  /** Puts the engine's parameters into the model's variables and its moments into the AdamW (of trainable parameters). */
+  /**
+   * Puts the trained parameters into the model's variables and their moments into the AdamW (frozen ones never
+   * change on the engine: feature-extraction reads back only the head).
+   */
   async syncToModel(): Promise<void> {
-    const values = await this.network.parameterValues();
+    const values = await this.network.parameterValues('trained');
     const { m, v } = await this.network.momentValues();
     const trainable = this.model.parameters.filter((p) => p.trainable);
-    for (const p of this.model.parameters) {
+    for (const p of trainable) {
       const next = tf.tensor(values.get(p.hfName)!, p.variable.shape, 'float32');
       p.variable.assign(next);
       next.dispose();
