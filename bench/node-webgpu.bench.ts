@@ -3,22 +3,25 @@
 // (VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json). Prints one JSON line per model.
 //   npm run bench:webgpu-node -- [tiny|mini|deep|base ...] [--steps N] [--null]
 //   npm run bench:webgpu-node -- --gemm [--scale S]   the engine's GEMM at bert-base's products beside the FMA ceiling
+//   npm run bench:webgpu-node -- --reference-run base [--window N] [--eval-pairs N] [--torch-result FILE]
+//     the reference run's wall time projected at the model's shape (bench/reference-run.ts; `base` is mBERT's);
+//     FILE: the line `torch_reference.py --reference-run` printed for the same model, shown beside it
 // --null runs on Dawn's null backend: every WebGPU call is made and validated, no GPU work is done, so the wall
 // time of a step is the host's cost of it (JavaScript, tfjs, Dawn): what bounds a step on a fast GPU.
+import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { create, globals } from 'webgpu';
+import { installDawn, releaseDawn } from './dawn.ts';
 import { BENCH_MODELS, GPU_BENCH_MODELS, HOST_BENCH_MODELS, trainingFlopsPerStep } from './models.ts';
 
 const args = process.argv.slice(2);
 const nullBackend = args.includes('--null');
 const stepsAt = args.indexOf('--steps');
 const steps = stepsAt >= 0 ? Number(args[stepsAt + 1]) : 10;
-const names = args.filter((a, i) => !a.startsWith('--') && (i === 0 || !['--steps', '--scale'].includes(args[i - 1]!)));
+const valueOf = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+const names = args.filter((a, i) => !a.startsWith('--') && (i === 0 || !['--steps', '--scale', '--window', '--eval-pairs', '--torch-result'].includes(args[i - 1]!)));
 const models = [...BENCH_MODELS, ...HOST_BENCH_MODELS, ...GPU_BENCH_MODELS].filter((m) => (names.length ? names.includes(m.name) : m.name !== 'base'));
 
-Object.assign(globalThis, globals);
-const gpu = create(nullBackend ? ['backend=null'] : []);
-Object.defineProperty(globalThis, 'navigator', { value: { gpu, hardwareConcurrency: cpus().length, userAgent: 'node' }, configurable: true });
+const gpu = await installDawn(nullBackend ? ['backend=null'] : []);
 
 if (args.includes('--gemm')) {
   const { gemmBench } = await import('./gemm-core.ts');
@@ -35,6 +38,23 @@ const { run } = await import('./browser/train-core.ts');
 const adapter = await (navigator as unknown as { gpu: GPU }).gpu.requestAdapter();
 const info = adapter?.info;
 console.log(JSON.stringify({ adapter: nullBackend ? 'Dawn null backend (no GPU work)' : info ? `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.trim() : 'none', cpus: cpus().length }));
+
+if (args.includes('--reference-run')) {
+  const { referenceRun } = await import('./reference-run.ts');
+  const { initBackend } = await import('../src/backend/index.ts');
+  await initBackend('webgpu', { fallback: false });
+  const torchFile = valueOf('--torch-result');
+  const torch = torchFile ? (JSON.parse((await readFile(torchFile, 'utf8')).split('\n').find((line) => line.includes('"reference_run"')) ?? 'null') as Record<string, number> | null) : null;
+  for (const model of models) {
+    const figure = await referenceRun(model, { windowSteps: Number(valueOf('--window') ?? 100), evalPairs: Number(valueOf('--eval-pairs') ?? 2490) });
+    console.log(JSON.stringify({ referenceRun: figure, ...(torch ? { torch, browserOverTorchTime: figure.projectedTotalSeconds / torch.projected_total_seconds! } : {}) }));
+    const minutes = (s: number) => `${(s / 60).toFixed(1)} min`;
+    console.log(`reference run at ${model.name}'s shape: ${minutes(figure.projectedTotalSeconds)} projected (train ${minutes(figure.projectedTrainSeconds)}, ${figure.evaluations} evaluations ${minutes(figure.projectedEvalSeconds)})` +
+      (torch ? `; PyTorch padded to 512: ${minutes(torch.projected_total_seconds!)}` : ''));
+  }
+  await releaseDawn();
+  process.exit(0);
+}
 for (const model of models) {
   const result = await run('webgpu', model, steps, 2);
   const counts = result.webgpu!;
@@ -54,4 +74,5 @@ for (const model of models) {
     detail: result.detail,
   }));
 }
+await releaseDawn();
 process.exit(0);

@@ -4,6 +4,7 @@ torch.optim.AdamW) on random token ids, and prints one JSON line per model with 
 
 Run with Debian's python3-torch: /usr/bin/python3 bench/torch_reference.py '<json list of models>'
 BENCH_DEVICE=cuda runs it on the GPU (fp32, as the browser trains).
+`--reference-run '<json list>'` instead projects the reference run's wall time (padded to 512, as the reference pads).
 Each model: {"name", "hidden", "layers", "heads", "intermediate", "vocab", "batch", "seq", "warmup", "steps"}.
 """
 import json
@@ -68,7 +69,8 @@ def sync():
         torch.cuda.synchronize()
 
 
-def bench(m):
+def setup(m):
+    """The model, its optimizer, and one training step and one evaluation batch on random data of [batch, seq]."""
     torch.manual_seed(0)
     model = Classifier(m).train().to(DEVICE)
     optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5, weight_decay=0.0)
@@ -79,25 +81,63 @@ def bench(m):
     labels = torch.randint(0, 3, (b,), device=DEVICE)
 
     def step():
+        model.train()
         loss = F.cross_entropy(model(ids, types, attention), labels)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         optimizer.zero_grad()
 
-    for _ in range(m["warmup"]):
-        step()
+    def evaluate():
+        model.eval()
+        with torch.no_grad():
+            logits = model(ids, types, attention)
+            return F.cross_entropy(logits, labels, reduction="sum").item(), logits.argmax(-1).cpu()
+
+    return step, evaluate
+
+
+def timed(fn, warmup, steps):
+    for _ in range(warmup):
+        fn()
     sync()
     started = time.perf_counter()
-    for _ in range(m["steps"]):
-        step()
+    for _ in range(steps):
+        fn()
     sync()
-    seconds = time.perf_counter() - started
+    return (time.perf_counter() - started) / steps
+
+
+def bench(m):
+    step, _ = setup(m)
+    seconds = timed(step, m["warmup"], m["steps"]) * m["steps"]
     return {"name": m["name"], "steps": m["steps"], "seconds": seconds, "steps_per_second": m["steps"] / seconds}
 
 
+# The reference run (REFERENCE.md): 15,000 pairs, 3 epochs of batch 8, six languages of 2,490 pairs evaluated every
+# 500 steps, every pair padded to the model maximum (512) as the reference's tokenizer call does.
+REFERENCE_STEPS = 5625
+REFERENCE_EVALUATIONS = REFERENCE_STEPS // 500
+REFERENCE_EVAL_BATCHES = 6 * math.ceil(2490 / 8)
+
+
+def reference_run(m):
+    """Projects the reference run's wall time from timed training steps and evaluation batches at length 512."""
+    m = dict(m, seq=512)
+    step, evaluate = setup(m)
+    train_seconds = timed(step, m["warmup"], m["steps"])
+    eval_seconds = timed(evaluate, m["warmup"], m["steps"])
+    projected_train = train_seconds * REFERENCE_STEPS
+    projected_eval = eval_seconds * REFERENCE_EVALUATIONS * REFERENCE_EVAL_BATCHES
+    return {"reference_run": m["name"], "seq": 512, "timed_steps": m["steps"], "train_seconds_per_step": train_seconds,
+            "eval_seconds_per_batch": eval_seconds, "steps": REFERENCE_STEPS, "evaluations": REFERENCE_EVALUATIONS,
+            "projected_train_seconds": projected_train, "projected_eval_seconds": projected_eval,
+            "projected_total_seconds": projected_train + projected_eval}
+
+
 if __name__ == "__main__":
-    models = json.loads(sys.argv[1])
+    reference = sys.argv[1] == "--reference-run"
+    models = json.loads(sys.argv[-1])
     # Every core the machine offers, as the browser may use: torch's default counts physical cores only.
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1)))
     config = torch.__config__.show()
@@ -105,4 +145,4 @@ if __name__ == "__main__":
     info = {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas, "device": torch.cuda.get_device_name(0) if DEVICE.startswith("cuda") else "cpu"}
     print(json.dumps({"info": info}), flush=True)
     for model in models:
-        print(json.dumps(bench(model)), flush=True)
+        print(json.dumps(reference_run(model) if reference else bench(model)), flush=True)

@@ -32,7 +32,7 @@ export interface TrainBenchResult {
 const counters = countWebGPUWork();
 
 /** A BERT of this shape with seeded random weights, loaded through the app's own safetensors path. */
-function randomClassifier(model: BenchModel): SequenceClassifier {
+export function randomClassifier(model: BenchModel): SequenceClassifier {
   const config = parseEncoderConfig(bertConfigJson(model));
   const random = new SeededRandom('bench');
   const entries: Record<string, SafetensorsEntry> = {};
@@ -47,10 +47,15 @@ function randomClassifier(model: BenchModel): SequenceClassifier {
 
 /** Pairs of exactly `seq` tokens, so every batch is [batch, seq] as in the PyTorch reference. */
 function syntheticPairs(model: BenchModel, count: number): LabelledPair[] {
-  const random = new SeededRandom('bench-data');
-  return Array.from({ length: count }, (_, i) => {
-    const inputIds = Array.from({ length: model.seq }, () => 1 + Math.floor(random.uniform() * (model.vocab - 1)));
-    const tokenTypeIds = inputIds.map((_, t) => (t < model.seq / 2 ? 0 : 1));
+  return pairsOfLengths(model.vocab, new Array<number>(count).fill(model.seq));
+}
+
+/** Pairs of random token ids with the given lengths in tokens (premise half, hypothesis half), labels in turn. */
+export function pairsOfLengths(vocab: number, lengths: number[], seed = 'bench-data'): LabelledPair[] {
+  const random = new SeededRandom(seed);
+  return lengths.map((length, i) => {
+    const inputIds = Array.from({ length }, () => 1 + Math.floor(random.uniform() * (vocab - 1)));
+    const tokenTypeIds = inputIds.map((_, t) => (t < length / 2 ? 0 : 1));
     return { pair: { inputIds, tokenTypeIds }, label: i % 3 };
   });
 }

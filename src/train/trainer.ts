@@ -297,7 +297,7 @@ export async function train(
 
   // Replays the data order of the epochs already done, so a resumed run sees what an uninterrupted one would.
   const startEpoch = Math.floor(globalStep / perEpoch);
-  const epochPlans = (epoch: number) => planEpoch(lengths, options.batchSize, { shuffle: options.shuffle, rng: epochRng(options.seed, epoch) });
+  const epochPlans = (epoch: number) => epochBatches(lengths, options, epoch);
 
   try {
     for (let epoch = startEpoch; globalStep < totalSteps && !stopped; epoch++) {
@@ -415,9 +415,13 @@ export async function train(
   }
 }
 
-/** Each epoch's order comes from its own generator, so any epoch's plan can be rebuilt when a run resumes. */
-function epochRng(seed: number, epoch: number): SeededRandom {
-  return new SeededRandom((Math.imul(seed >>> 0, 0x9e3779b1) ^ (epoch + 1)) >>> 0);
+/**
+ * The batches (example indices) of one epoch, as the trainer runs them. Each epoch's order comes from its own
+ * generator, so any epoch's plan can be rebuilt when a run resumes.
+ */
+export function epochBatches(lengths: ArrayLike<number>, options: Pick<TrainOptions, 'batchSize' | 'shuffle' | 'seed'>, epoch: number): number[][] {
+  const rng = new SeededRandom((Math.imul(options.seed >>> 0, 0x9e3779b1) ^ (epoch + 1)) >>> 0);
+  return planEpoch(lengths, options.batchSize, { shuffle: options.shuffle, rng });
 }
 
 /** transformers' estimate: 6 × (non-embedding parameters) × tokens processed. */

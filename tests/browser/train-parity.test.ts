@@ -7,7 +7,7 @@ import { startHubServer, type RunningServer } from '../support/hub-server.ts';
 import { launchTestBrowser, openRunnerPage, collectPageErrors } from '../support/browser.ts';
 import { ensureHubFixtures } from '../fixtures/write-fixtures.ts';
 import { checkpointFixtures } from '../fixtures/checkpoints.ts';
-import { decodeFloat32, loadTrainGoldens, TRAIN_PARITY, trainExamples, withoutDropout, relativeNormError, isKeyBias } from '../reference/train-parity.ts';
+import { assertMatchesGolden, loadTrainGoldens, TRAIN_PARITY, trainExamples, withoutDropout } from '../reference/train-parity.ts';
 import type { BackendName } from '../../src/backend/types.ts';
 
 const goldens = loadTrainGoldens();
@@ -53,17 +53,8 @@ for (const [backend, covers, webgpuEngine] of plan) {
           options: { webgpuEngine, technique: golden.technique, batchSize: TRAIN_PARITY.batchSize, maxSteps: TRAIN_PARITY.steps, learningRate: TRAIN_PARITY.learningRate, maxGradNorm: TRAIN_PARITY.maxGradNorm, shuffle: false, loggingSteps: 1000, evalSteps: 1000, saveSteps: 1000 },
         });
         const where = `${golden.technique} of ${golden.fixture} on ${backend}`;
-        for (let k = 0; k < TRAIN_PARITY.steps; k++) {
-          assert.ok(Math.abs(result.losses[k] - golden.losses[k]) / golden.losses[k] < 1e-4, `${where}: loss at step ${k + 1}: ${result.losses[k]} vs ${golden.losses[k]}`);
-          assert.ok(Math.abs(result.gradNorms[k] - golden.gradNorms[k]) / golden.gradNorms[k] < 1e-4, `${where}: grad norm at step ${k + 1}: ${result.gradNorms[k]} vs ${golden.gradNorms[k]}`);
-        }
-        assert.deepEqual([...result.trainable].sort(), Object.keys(golden.finalWeights).sort(), `${where}: the same parameters train`);
-        let worst = 0;
-        for (const name of result.trainable.filter((n) => !isKeyBias(n))) {
-          const error = relativeNormError(result.weights[name], decodeFloat32(golden.finalWeights[name]));
-          worst = Math.max(worst, error);
-          assert.ok(error < 1e-4, `${where}: ${name} relative error ${error}`);
-        }
+        const weights = Object.fromEntries(result.trainable.map((name) => [name, result.weights[name]!]));
+        const worst = assertMatchesGolden(where, { losses: result.losses, gradNorms: result.gradNorms, weights }, golden);
         t.diagnostic(`${where}: worst relative weight error ${worst.toExponential(2)}`);
       }
       assert.deepEqual(errors, []);

@@ -2,6 +2,7 @@
  * The optimizer-parity case shared by the Node and browser tests and by train_reference.py: a tiny
  * checkpoint with dropout set to 0, a fixed list of labelled examples trained in file order.
  */
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,3 +94,30 @@ export function relativeNormError(actual: ArrayLike<number>, expected: Float32Ar
  * both implementations feed Adam only float rounding noise (|g| ≪ ε). Their steps are bounded, their sign is not.
  */
 export const isKeyBias = (name: string) => /attention\.(self\.key|k_lin)\.bias$/.test(name);
+
+/** What a trainer run of a parity case reports: every step's loss and gradient norm, the trained weights by name. */
+export interface TrainCaseResult {
+  losses: number[];
+  gradNorms: number[];
+  /** The trained parameters (and only those) by Hugging Face name. */
+  weights: Record<string, ArrayLike<number>>;
+}
+
+/**
+ * Asserts a run of `golden`'s case against PyTorch: losses and gradient norms step by step, the same parameters
+ * trained, every trained weight (key biases aside) within 1e-4 relative. Returns the worst weight error.
+ */
+export function assertMatchesGolden(where: string, result: TrainCaseResult, golden: TrainGoldenCase): number {
+  for (let k = 0; k < TRAIN_PARITY.steps; k++) {
+    assert.ok(Math.abs(result.losses[k] - golden.losses[k]) / golden.losses[k] < 1e-4, `${where}: loss at step ${k + 1}: ${result.losses[k]} vs ${golden.losses[k]}`);
+    assert.ok(Math.abs(result.gradNorms[k] - golden.gradNorms[k]) / golden.gradNorms[k] < 1e-4, `${where}: grad norm at step ${k + 1}: ${result.gradNorms[k]} vs ${golden.gradNorms[k]}`);
+  }
+  assert.deepEqual(Object.keys(result.weights).sort(), Object.keys(golden.finalWeights).sort(), `${where}: the same parameters train`);
+  let worst = 0;
+  for (const name of Object.keys(result.weights).filter((n) => !isKeyBias(n))) {
+    const error = relativeNormError(result.weights[name], decodeFloat32(golden.finalWeights[name]));
+    worst = Math.max(worst, error);
+    assert.ok(error < 1e-4, `${where}: ${name} relative error ${error}`);
+  }
+  return worst;
+}

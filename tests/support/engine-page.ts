@@ -1,6 +1,6 @@
 // Serves test code that drives the WebGPU engine directly (no app around it) as a page: the entry is bundled
 // with esbuild into a temporary folder and opened in headless Chromium, whose WebGPU (SwiftShader here) runs it.
-// Dawn in Node with the same SwiftShader crashes now and then mid-dispatch, so engine tests run in the browser.
+// The trainer's parity also runs in Node through Dawn (tests/unit/train-parity-dawn.test.ts).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
