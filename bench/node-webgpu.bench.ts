@@ -3,13 +3,15 @@
 // (VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json). Prints one JSON line per model.
 //   npm run bench:webgpu-node -- [tiny|mini|deep|base ...] [--steps N] [--null]
 //   npm run bench:webgpu-node -- --gemm [--scale S]   the engine's GEMM at bert-base's products beside the FMA ceiling
+//   npm run bench:webgpu-node -- --ab [--pairs N] [models] [--steps N]   the engine and tfjs's kernels alternating
+//     (engine, tfjs, engine, ...), N pairs (default 5): the median ratio of their step times with its min and max
 //   npm run bench:webgpu-node -- --reference-run base [--window N] [--eval-pairs N] [--torch-result FILE]
 //     the reference run's wall time projected at the model's shape (bench/reference-run.ts; `base` is mBERT's);
 //     FILE: the line `torch_reference.py --reference-run` printed for the same model, shown beside it
 // --null runs on Dawn's null backend: every WebGPU call is made and validated, no GPU work is done, so the wall
 // time of a step is the host's cost of it (JavaScript, tfjs, Dawn): what bounds a step on a fast GPU.
 import { readFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { installDawn, releaseDawn } from './dawn.ts';
 import { BENCH_MODELS, GPU_BENCH_MODELS, HOST_BENCH_MODELS, trainingFlopsPerStep } from './models.ts';
 
@@ -18,7 +20,7 @@ const nullBackend = args.includes('--null');
 const stepsAt = args.indexOf('--steps');
 const steps = stepsAt >= 0 ? Number(args[stepsAt + 1]) : 10;
 const valueOf = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
-const names = args.filter((a, i) => !a.startsWith('--') && (i === 0 || !['--steps', '--scale', '--window', '--eval-pairs', '--torch-result'].includes(args[i - 1]!)));
+const names = args.filter((a, i) => !a.startsWith('--') && (i === 0 || !['--steps', '--scale', '--window', '--eval-pairs', '--torch-result', '--pairs'].includes(args[i - 1]!)));
 const models = [...BENCH_MODELS, ...HOST_BENCH_MODELS, ...GPU_BENCH_MODELS].filter((m) => (names.length ? names.includes(m.name) : m.name !== 'base'));
 
 const gpu = await installDawn(nullBackend ? ['backend=null'] : []);
@@ -55,6 +57,26 @@ if (args.includes('--reference-run')) {
   await releaseDawn();
   process.exit(0);
 }
+if (args.includes('--ab')) {
+  const pairs = Number(valueOf('--pairs') ?? 5);
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  for (const model of models) {
+    const engineMs: number[] = [];
+    const tfjsMs: number[] = [];
+    for (let pair = 0; pair < pairs; pair++) {
+      engineMs.push(1000 / (await run('webgpu', model, steps, 2, 'fine-tune', true)).stepsPerSecond);
+      tfjsMs.push(1000 / (await run('webgpu', model, steps, 2, 'fine-tune', false)).stepsPerSecond);
+    }
+    const ratios = tfjsMs.map((ms, i) => ms / engineMs[i]!);
+    console.log(JSON.stringify({
+      model: model.name, pairs, steps, msPerStep: { engine: engineMs, tfjsKernels: tfjsMs },
+      tfjsOverEngine: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) }, loadAverage: loadavg()[0],
+    }));
+  }
+  await releaseDawn();
+  process.exit(0);
+}
+
 for (const model of models) {
   const result = await run('webgpu', model, steps, 2);
   const counts = result.webgpu!;

@@ -1,6 +1,8 @@
 import type { SequenceClassifier } from './model/classifier.ts';
 import type { PairTokenizer, EncodedPair } from './tokenize/pair-tokenizer.ts';
 import { padBatch } from './tokenize/batch.ts';
+import { bucketedLength } from './data/batching.ts';
+import { EnginePrediction, engineUnsupported } from './engine/webgpu/training.ts';
 
 export interface SentencePair {
   premise: string;
@@ -17,13 +19,15 @@ export interface Prediction {
 }
 
 export const PREDICT_BATCH_SIZE = 8;
+/** From this many pairs on, WebGPU predicts on the engine (its set-up copies the parameters once). */
+export const ENGINE_PREDICT_MIN_PAIRS = 32;
 
 /** Classifies sentence pairs with the same tokenisation and dynamic padding as training and evaluation. */
 export async function predictPairs(
   classifier: SequenceClassifier,
   tokenizer: PairTokenizer,
   pairs: readonly SentencePair[],
-  options: { batchSize?: number; onBatch?: (done: number, total: number) => void } = {},
+  options: { batchSize?: number; onBatch?: (done: number, total: number) => void; webgpuEngine?: boolean } = {},
 ): Promise<Prediction[]> {
   const batchSize = options.batchSize ?? PREDICT_BATCH_SIZE;
   const encoded = pairs.map((pair, index) => {
@@ -32,21 +36,39 @@ export async function predictPairs(
     }
     return tokenizer.encodePair(pair.premise, pair.hypothesis);
   });
-  const predictions: Prediction[] = [];
-  for (let start = 0; start < encoded.length; start += batchSize) {
-    const logits = await logitsForPairs(classifier, tokenizer, encoded.slice(start, start + batchSize));
-    predictions.push(...logits.map((row) => toPrediction(row, classifier.config.id2label)));
-    options.onBatch?.(predictions.length, pairs.length);
+  const engine = options.webgpuEngine !== false && encoded.length >= ENGINE_PREDICT_MIN_PAIRS && engineUnsupported(classifier) === null
+    ? await EnginePrediction.create(classifier)
+    : null;
+  try {
+    const predictions: Prediction[] = [];
+    for (let start = 0; start < encoded.length; start += batchSize) {
+      const slice = encoded.slice(start, start + batchSize);
+      const logits = engine ? await engineLogitsForPairs(engine, tokenizer, slice) : await logitsForPairs(classifier, tokenizer, slice);
+      predictions.push(...logits.map((row) => toPrediction(row, classifier.config.id2label)));
+      options.onBatch?.(predictions.length, pairs.length);
+    }
+    return predictions;
+  } finally {
+    engine?.dispose();
   }
-  return predictions;
+}
+
+/** The engine records a plan per shape: lengths are bucketed as in training, so a file of pairs needs few. */
+async function engineLogitsForPairs(engine: EnginePrediction, tokenizer: PairTokenizer, encoded: EncodedPair[]): Promise<number[][]> {
+  const longest = Math.max(...encoded.map((pair) => pair.inputIds.length));
+  const batch = padBatch(encoded, tokenizer.padTokenId, bucketedLength(longest, tokenizer.maxLength));
+  return rows(await engine.logits(batch), batch.batchSize);
 }
 
 /** Logits of one batch of encoded pairs, one row per pair. */
 export async function logitsForPairs(classifier: SequenceClassifier, tokenizer: PairTokenizer, encoded: EncodedPair[]): Promise<number[][]> {
   const batch = padBatch(encoded, tokenizer.padTokenId);
-  const flat = await classifier.predictLogits(batch);
-  const numLabels = flat.length / batch.batchSize;
-  return Array.from({ length: batch.batchSize }, (_, i) => Array.from(flat.subarray(i * numLabels, (i + 1) * numLabels)));
+  return rows(await classifier.predictLogits(batch), batch.batchSize);
+}
+
+function rows(flat: Float32Array, batchSize: number): number[][] {
+  const numLabels = flat.length / batchSize;
+  return Array.from({ length: batchSize }, (_, i) => Array.from(flat.subarray(i * numLabels, (i + 1) * numLabels)));
 }
 
 export function toPrediction(logits: number[], id2label: readonly string[]): Prediction {

@@ -60,7 +60,7 @@ export function pairsOfLengths(vocab: number, lengths: number[], seed = 'bench-d
   });
 }
 
-export async function run(backend: BackendName, model: BenchModel, steps: number, warmup: number, technique: Technique = 'fine-tune'): Promise<TrainBenchResult> {
+export async function run(backend: BackendName, model: BenchModel, steps: number, warmup: number, technique: Technique = 'fine-tune', webgpuEngine = true): Promise<TrainBenchResult> {
   const info = await initBackend(backend, { fallback: false });
   const classifier = randomClassifier(model);
   try {
@@ -71,7 +71,7 @@ export async function run(backend: BackendName, model: BenchModel, steps: number
     const window = Math.max(10, Math.ceil(steps / 10) * 10);
     const total = 2 * window + 1;
     const examples = syntheticPairs(model, model.batch * Math.max(total, warmup));
-    const options = (maxSteps: number, loggingSteps = maxSteps) => ({ ...TRAIN_DEFAULTS, technique, batchSize: model.batch, maxSteps, loggingSteps, evalSteps: 0, saveSteps: 0 });
+    const options = (maxSteps: number, loggingSteps = maxSteps) => ({ ...TRAIN_DEFAULTS, technique, webgpuEngine, batchSize: model.batch, maxSteps, loggingSteps, evalSteps: 0, saveSteps: 0 });
     await train(classifier, examples, {}, options(warmup), {}, 0, 512);
     let started = 0;
     let seconds = 0;

@@ -108,8 +108,11 @@ export class AdamW {
     this.step = step;
     for (const { variable, m, v } of states) {
       const moments = this.momentsOf(variable);
-      moments.m.assign(tf.tensor(m, variable.shape));
-      moments.v.assign(tf.tensor(v, variable.shape));
+      // assign() takes its own reference: the tensors made here must be freed, or each restore leaks two.
+      tf.tidy(() => {
+        moments.m.assign(tf.tensor(m, variable.shape));
+        moments.v.assign(tf.tensor(v, variable.shape));
+      });
     }
   }
 
@@ -129,10 +132,11 @@ export class AdamW {
   private momentsOf(variable: tf.Variable): { m: tf.Variable; v: tf.Variable } {
     let moments = this.moments.get(variable);
     if (!moments) {
-      moments = {
+      // A variable takes its own reference to its initial value: tidy frees the zeros (variables outlive it).
+      moments = tf.tidy(() => ({
         m: tf.variable(tf.zerosLike(variable), false, `${variable.name}/adam_m`),
         v: tf.variable(tf.zerosLike(variable), false, `${variable.name}/adam_v`),
-      };
+      }));
       this.moments.set(variable, moments);
     }
     return moments;

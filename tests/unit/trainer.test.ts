@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { sequenceClassifierFromBuffers, type SequenceClassifier } from '../../src/model/classifier.ts';
 import { NonFiniteLossError, train, TRAIN_DEFAULTS, type LabelledPair } from '../../src/train/trainer.ts';
 import { linearScheduleRate } from '../../src/train/schedule.ts';
+import { AdamW, ADAMW_DEFAULTS } from '../../src/train/adamw.ts';
 import type { MetricPoint } from '../../src/train/run-record.ts';
 import { checkpointFixtures } from '../fixtures/checkpoints.ts';
 import { trainExamples } from '../reference/train-parity.ts';
@@ -70,6 +71,18 @@ test('no tensor leaks: the tensor count after step 10 equals the count after ste
     ...TRAIN_DEFAULTS, batchSize: 4, maxSteps: 100, loggingSteps: 10, evalSteps: 50, saveSteps: 10,
   }, { onCheckpoint: (step) => void counts.set(step, tf.memory().numTensors) });
   assert.equal(counts.get(100), counts.get(10), `numTensors at step 10: ${counts.get(10)}, at step 100: ${counts.get(100)}`);
+  model.dispose();
+});
+
+test('a whole run frees every tensor it made, the optimizer\'s moments included, and so does restoring moments', async () => {
+  const model = loadTinyBert();
+  const before = tf.memory().numTensors;
+  await train(model, examples(16), {}, { ...TRAIN_DEFAULTS, batchSize: 4, maxSteps: 4, loggingSteps: 2, evalSteps: 0, saveSteps: 0 });
+  assert.equal(tf.memory().numTensors, before, 'tensors left after train()');
+  const optimizer = new AdamW(ADAMW_DEFAULTS);
+  optimizer.restore(4, model.parameters.map((p) => ({ variable: p.variable, m: new Float32Array(p.variable.size), v: new Float32Array(p.variable.size) })));
+  optimizer.dispose();
+  assert.equal(tf.memory().numTensors, before, 'tensors left after restoring and disposing an AdamW');
   model.dispose();
 });
 

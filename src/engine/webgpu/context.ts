@@ -20,6 +20,8 @@ const pipelinesByDevice = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>
 
 export class GpuContext {
   private readonly pipelines: Map<string, GPUComputePipeline>;
+  /** Uniforms made since the last takeUniforms(): the plan being recorded owns them. */
+  private uniforms: GPUBuffer[] = [];
 
   constructor(readonly device: GPUDevice) {
     let pipelines = pipelinesByDevice.get(device);
@@ -49,7 +51,15 @@ export class GpuContext {
   uniform(words: Uint32Array, label: string): GPUBuffer {
     const buffer = this.device.createBuffer({ label, size: align(words.byteLength, 16), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.device.queue.writeBuffer(buffer, 0, words);
+    this.uniforms.push(buffer);
     return buffer;
+  }
+
+  /** The uniforms made since the last call, for their owner to destroy with what it recorded. */
+  takeUniforms(): GPUBuffer[] {
+    const taken = this.uniforms;
+    this.uniforms = [];
+    return taken;
   }
 
   /** Records a dispatch of `code` with `bindings` as group 0, bindings 0, 1, 2, ... in order. */

@@ -59,6 +59,8 @@ interface Plan {
   logits: GPUBuffer;
   /** Gradient ranges (elements) cleared before the step: the embedding tables, whose rows are only partly written. */
   clears: Array<[GPUBuffer, number, number]>;
+  /** The dispatches' parameter uniforms, destroyed with the plan. */
+  uniforms: GPUBuffer[];
 }
 
 export class EngineNetwork {
@@ -111,7 +113,7 @@ export class EngineNetwork {
     const same = this.train && JSON.stringify(this.train) === JSON.stringify(settings);
     if (same) return;
     this.train = settings;
-    for (const key of this.plans.keys()) if (key.endsWith('train')) this.plans.delete(key);
+    this.forgetPlans((key) => key.endsWith('train'));
     if (!this.grads) {
       this.grads = this.gpu.storage(this.layout.size * 4, 'gradients');
       this.moments = [this.gpu.storage(this.layout.size * 4, 'adam m'), this.gpu.storage(this.layout.size * 4, 'adam v')];
@@ -168,9 +170,9 @@ export class EngineNetwork {
   }
 
   dispose(): void {
+    this.forgetPlans();
     for (const buffer of this.pool.values()) buffer.destroy();
     this.pool.clear();
-    this.plans.clear();
     for (const buffer of [this.params, this.grads, ...(this.moments ?? []), this.stats, this.step]) buffer?.destroy();
   }
 
@@ -179,7 +181,7 @@ export class EngineNetwork {
     const existing = this.pool.get(label);
     if (existing && existing.size >= bytes) return existing;
     if (existing) {
-      this.plans.clear();
+      this.forgetPlans();
       existing.destroy();
     }
     const buffer = this.gpu.storage(bytes, label);
@@ -221,12 +223,25 @@ export class EngineNetwork {
   private plan(batchSize: number, seqLen: number, training: boolean): Plan {
     const key = `${batchSize}x${seqLen} ${training ? 'train' : 'eval'}`;
     let plan = this.plans.get(key);
-    if (!plan) this.plans.set(key, (plan = this.record(batchSize, seqLen, training)));
+    if (!plan) {
+      this.gpu.takeUniforms();
+      plan = { ...this.record(batchSize, seqLen, training), uniforms: this.gpu.takeUniforms() };
+      this.plans.set(key, plan);
+    }
     return plan;
   }
 
+  /** Drops the recorded plans `which` selects (all by default) with their uniforms; they are recorded again when needed. */
+  private forgetPlans(which: (key: string) => boolean = () => true): void {
+    for (const [key, plan] of this.plans) {
+      if (!which(key)) continue;
+      for (const buffer of plan.uniforms) buffer.destroy();
+      this.plans.delete(key);
+    }
+  }
+
   // The whole network's dispatches for one shape. Reads top to bottom as the tfjs pass does.
-  private record(batchSize: number, seqLen: number, training: boolean): Plan {
+  private record(batchSize: number, seqLen: number, training: boolean): Omit<Plan, 'uniforms'> {
     const { gpu, config, modules, layout } = this;
     const settings = training ? this.train! : null;
     const fineTune = settings?.technique === 'fine-tune';

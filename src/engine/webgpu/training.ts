@@ -26,6 +26,34 @@ export function engineUnsupported(model: SequenceClassifier): string | null {
   return null;
 }
 
+/** An engine network holding a copy of the model's current parameters, on tfjs's WebGPU device. */
+async function engineNetworkOf(model: SequenceClassifier): Promise<EngineNetwork> {
+  const device = (tf.backend() as unknown as WebGPUBackend).device;
+  const values = new Map<string, Float32Array>();
+  for (const p of model.parameters) values.set(p.hfName, (await p.variable.data()) as Float32Array);
+  return new EngineNetwork(device, model.config, (name) => values.get(name)!);
+}
+
+/**
+ * Prediction on the engine: one submit per batch instead of tfjs's few hundred dispatches, after copying the
+ * parameters once (worth it for many batches, not for one pair).
+ */
+export class EnginePrediction {
+  private constructor(private readonly network: EngineNetwork) {}
+
+  static async create(model: SequenceClassifier): Promise<EnginePrediction> {
+    return new EnginePrediction(await engineNetworkOf(model));
+  }
+
+  logits(batch: PaddedBatch): Promise<Float32Array> {
+    return this.network.logits(batch);
+  }
+
+  dispose(): void {
+    this.network.dispose();
+  }
+}
+
 export class EngineTraining {
   private constructor(
     private readonly model: SequenceClassifier,
@@ -35,11 +63,7 @@ export class EngineTraining {
 
   /** Copies the model's parameters (and the optimizer's moments, when resuming) into a new engine network. */
   static async create(model: SequenceClassifier, optimizer: AdamW, settings: { technique: TrainingTechnique; maxGradNorm: number }): Promise<EngineTraining> {
-    const device = (tf.backend() as unknown as WebGPUBackend).device;
-    const values = new Map<string, Float32Array>();
-    for (const p of model.parameters) values.set(p.hfName, (await p.variable.data()) as Float32Array);
-    const network = new EngineNetwork(device, model.config, (name) => values.get(name)!);
-    values.clear();
+    const network = await engineNetworkOf(model);
     network.configureTraining({ technique: settings.technique, adam: optimizer.config, maxGradNorm: settings.maxGradNorm });
     const m = new Map<string, Float32Array>();
     const v = new Map<string, Float32Array>();
