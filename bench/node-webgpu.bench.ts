@@ -66,6 +66,7 @@ if (args.includes('--ab')) {
     for (let pair = 0; pair < pairs; pair++) {
       engineMs.push(1000 / (await run('webgpu', model, steps, 2, 'fine-tune', true)).stepsPerSecond);
       tfjsMs.push(1000 / (await run('webgpu', model, steps, 2, 'fine-tune', false)).stepsPerSecond);
+      await releasePooledTfjsBuffers();
     }
     const ratios = tfjsMs.map((ms, i) => ms / engineMs[i]!);
     console.log(JSON.stringify({
@@ -98,3 +99,14 @@ for (const model of models) {
 }
 await releaseDawn();
 process.exit(0);
+
+/**
+ * tfjs-webgpu keeps every freed buffer for reuse and never gives one back; the null device's memory cap (a few
+ * hundred MB) then leaves no room for the engine's next run. Destroys the pooled (unused) ones between runs.
+ */
+async function releasePooledTfjsBuffers(): Promise<void> {
+  const tf = await import('@tensorflow/tfjs-core');
+  const manager = (tf.backend() as unknown as { bufferManager: { freeBuffers: Map<string, GPUBuffer[]>; numFreeBuffers: number } }).bufferManager;
+  for (const buffers of manager.freeBuffers.values()) buffers.splice(0).forEach((buffer) => buffer.destroy());
+  manager.numFreeBuffers = 0;
+}

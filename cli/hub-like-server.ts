@@ -7,6 +7,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { fileSha256, folderCommit, isLfsFile, listFolder, modelInfoBody, parquetFiles, treeBody } from './hub-api-routes.ts';
 
 export interface HubLikeServerOptions {
@@ -65,7 +66,9 @@ export interface Fault {
     | 'corrupt' // the right size, one byte changed
     | 'slow' // `bytesPerSecond`
     | 'stall' // send `fraction` of the body, then nothing more while keeping the connection open
-    | 'no-range'; // ignore Range and send the whole file (a server without range support)
+    | 'no-range' // ignore Range and send the whole file (a server without range support)
+    | 'refuse-range' // drop the connection of every ranged request without an answer (a refused Range)
+    | 'gzip'; // send the file gzip-compressed, with Content-Encoding and the compressed Content-Length
   /** How many requests it applies to (default 1); decremented as it is used. */
   times?: number;
   fraction?: number;
@@ -199,6 +202,9 @@ async function handle(options: HubLikeServerOptions, state: ServerState, request
     authorization: request.headers.authorization,
     range: request.headers.range,
   });
+  // The Hub's storage host answers every preflight with 403 (huggingface/datasets, January 2026): the app must send
+  // it only simple requests (no Authorization, a single `bytes=N-` Range at most).
+  if (method === 'OPTIONS' && onStorage) return sendError(response, 403, 'AccessDenied', 'preflight requests are refused by the storage host');
   if (method === 'OPTIONS') {
     response.writeHead(204, {
       'Access-Control-Allow-Methods': 'GET, HEAD, PUT, POST, OPTIONS',
@@ -416,8 +422,12 @@ async function serveStatic(root: string, path: string, request: IncomingMessage,
 
 function sendFile(filePath: string, stats: Stats, request: IncomingMessage, response: ServerResponse, options: HubLikeServerOptions = {}): void {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-  const fault = request.method === 'GET' ? takeFault(options, path, ['cut', 'stall', 'wrong-size', 'corrupt', 'slow', 'no-range']) : null;
-  if (fault?.kind === 'wrong-size' || fault?.kind === 'corrupt') {
+  if (request.method === 'GET' && request.headers.range && takeFault(options, path, ['refuse-range'])) {
+    request.socket.destroy();
+    return;
+  }
+  const fault = request.method === 'GET' ? takeFault(options, path, ['cut', 'stall', 'wrong-size', 'corrupt', 'slow', 'no-range', 'gzip']) : null;
+  if (fault?.kind === 'wrong-size' || fault?.kind === 'corrupt' || fault?.kind === 'gzip') {
     void sendAltered(filePath, stats, fault, response);
     return;
   }
@@ -459,11 +469,13 @@ function sendFile(filePath: string, stats: Stats, request: IncomingMessage, resp
 
 async function sendAltered(filePath: string, stats: Stats, fault: Fault, response: ServerResponse): Promise<void> {
   let bytes: Buffer = await readFile(filePath);
-  if (fault.kind === 'wrong-size') bytes = bytes.subarray(0, Math.floor((bytes.length * 3) / 4));
+  if (fault.kind === 'gzip') bytes = gzipSync(bytes);
+  else if (fault.kind === 'wrong-size') bytes = bytes.subarray(0, Math.floor((bytes.length * 3) / 4));
   else if (bytes.length > 0) bytes[bytes.length >> 1] ^= 0xff;
   response.writeHead(200, {
     'Content-Type': CONTENT_TYPES[extname(filePath).toLowerCase()] ?? 'application/octet-stream',
     'Content-Length': bytes.length,
+    ...(fault.kind === 'gzip' ? { 'Content-Encoding': 'gzip' } : {}),
     ETag: `"${stats.size.toString(16)}-altered"`,
   });
   response.end(bytes);

@@ -115,6 +115,12 @@ export async function downloadVerified(url: string, options: DownloadOptions): P
         response = await fetch(url, { headers, signal: controller.signal });
       } catch (error) {
         lastError = error as Error;
+        // A ranged request that never got an answer may be the Range itself refused (a preflight, a proxy):
+        // the next attempt asks for the whole file.
+        if (headers.Range) {
+          chunks.length = 0;
+          received = 0;
+        }
         continue;
       }
       if (received > 0) {
@@ -142,7 +148,8 @@ export async function downloadVerified(url: string, options: DownloadOptions): P
         throw hubHttpError(response, file, { hasToken: Boolean(options.token) });
       }
       if (response.status === 200) {
-        const length = response.headers.get('content-length');
+        // With Content-Encoding, Content-Length is the compressed size (huggingface_hub ignores it too).
+        const length = response.headers.has('content-encoding') ? null : response.headers.get('content-length');
         if (length !== null && total === undefined) total = Number(length);
         if (length !== null && Number(length) !== total) {
           await response.body?.cancel();

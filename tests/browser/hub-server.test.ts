@@ -125,6 +125,8 @@ test('storage redirects, parquet listings, gated repos and injected faults', asy
     assert.equal(redirect.headers.get('x-linked-size'), '100');
     assert.equal(redirect.headers.get('x-linked-etag'), `"${createHash('sha256').update(BYTES).digest('hex')}"`);
     assert.match(redirect.headers.get('access-control-expose-headers') ?? '', /X-Linked-Etag/);
+    const preflight = await fetch(redirect.headers.get('location')!, { method: 'OPTIONS', headers: { Origin: hub.url, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' } });
+    assert.equal(preflight.status, 403, 'the storage host refuses preflights, as the Hub\'s does');
     const listing = (await (await fetch(`${hub.url}/api/datasets/facebook/xnli/parquet/fr/test`)).json()) as string[];
     assert.deepEqual(listing, [`${hub.url}/api/datasets/facebook/xnli/parquet/fr/test/0.parquet`]);
     assert.deepEqual(new Uint8Array(await (await fetch(listing[0]!)).arrayBuffer()), BYTES);

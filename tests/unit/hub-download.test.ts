@@ -133,6 +133,21 @@ test('a cut on a server without ranges restarts the download and still ends whol
   assert.equal(progress.at(-1)!.resumes, 0);
 });
 
+test('a refused Range (the ranged request rejected outright) starts the file over instead of asking again', async () => {
+  faults.push({ match: '/__storage/', kind: 'cut', fraction: 0.5 }, { match: '/__storage/', kind: 'refuse-range', times: 10 });
+  const progress: DownloadProgress[] = [];
+  const bytes = new Uint8Array(await tiny(new MemoryFileCache(), progress).fetchBytes('model.safetensors'));
+  assert.equal(sha256(bytes), sha256(WEIGHTS));
+  const storage = requests.filter((r) => r.origin === server.storageUrl);
+  assert.deepEqual(storage.map((r) => r.range), [undefined, `bytes=${WEIGHTS.length / 2}-`, undefined], 'cut, refused range, whole file');
+});
+
+test('a compressed response (Content-Encoding: gzip) is read whole: its Content-Length is the compressed size', async () => {
+  faults.push({ match: '/__storage/', kind: 'gzip' });
+  const bytes = new Uint8Array(await tiny(new MemoryFileCache(), []).fetchBytes('model.safetensors'));
+  assert.equal(sha256(bytes), sha256(WEIGHTS));
+});
+
 test('a cut on every attempt gives up with a "truncated" error and caches nothing', async () => {
   faults.push({ match: '/__storage/', kind: 'cut', fraction: 0.2, times: 10 });
   const cache = new MemoryFileCache();
