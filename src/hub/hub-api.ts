@@ -61,3 +61,12 @@ export async function fetchRepoListing(endpoint: string, repo: string, revision:
     });
   return { commit: typeof body.sha === 'string' && body.sha ? body.sha : revision, files, gated: Boolean(body.gated) };
 }
+
+/**
+ * A file's size from the repository's listing (the Hub API), without touching the file or its storage host;
+ * null when the endpoint has no API or does not list the file.
+ */
+export async function listedFileSize(endpoint: string, repo: string, revision: string, file: string, token?: string): Promise<number | null> {
+  const listing = await fetchRepoListing(endpoint, repo, revision, token);
+  return listing?.files.find((f) => f.path === file)?.size ?? null;
+}

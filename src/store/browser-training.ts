@@ -10,6 +10,7 @@ import { checkFit, checkpointBytesEstimate, requestPersistentStorage, runBytesEs
 import { heldRunLocks, holdRunLock, webLocksAvailable } from './run-lock.ts';
 import { appendMetrics, cutMetricsBackTo, getStoredRun, runState, saveRunRecord, updateStoredRun, type CheckpointEntry } from './runs.ts';
 import { resolveUrl } from '../hub/files.ts';
+import { listedFileSize } from '../hub/hub-api.ts';
 
 export const DEFAULT_KEEP_CHECKPOINTS = 2;
 const HEARTBEAT_MS = 5_000;
@@ -120,20 +121,31 @@ export async function resumeRun(runId: string, options: BrowserTrainingOptions =
 }
 
 /**
- * Whether a job's checkpoints will fit in the free browser storage, from the size of each model's weights
- * (a HEAD request per model). Call before starting a run and show `warning` when it is not empty.
+ * Whether a job's checkpoints will fit in the free browser storage, from the size of each model's weights (the
+ * Hub's listing, or a HEAD request where there is none). Call before starting a run and show `warning` when it is
+ * not empty: also when a model's size could not be learned, so the check is not silently skipped.
  */
 export async function checkJobStorage(job: TrainJob, keepCheckpoints = DEFAULT_KEEP_CHECKPOINTS): Promise<FitCheck> {
   let largest = 0;
-  for (const model of job.models) largest = Math.max(largest, (await modelWeightBytes(model, job.token)) ?? 0);
-  return checkFit(runBytesEstimate(checkpointBytesEstimate(largest, job.config.technique), keepCheckpoints), await storageStatus());
+  const unknown: string[] = [];
+  for (const model of job.models) {
+    const bytes = await modelWeightBytes(model, job.token).catch(() => null);
+    if (bytes === null) unknown.push(model.name);
+    largest = Math.max(largest, bytes ?? 0);
+  }
+  const fit = checkFit(runBytesEstimate(checkpointBytesEstimate(largest, job.config.technique), keepCheckpoints), await storageStatus());
+  if (unknown.length === 0) return fit;
+  const note = `the size of ${unknown.join(', ')} could not be learned, so whether its checkpoints fit in the browser's storage is not known`;
+  return { ...fit, fits: false, warning: fit.warning ? `${fit.warning}; ${note}` : note };
 }
 
-/** Size of a model's weights: a picked file's own size, else the server's answer to HEAD (the token only to the Hub). */
+/** Size of a model's weights: a picked file's own size, the Hub's listing, else the server's answer to HEAD. */
 async function modelWeightBytes(model: TrainJob['models'][number], token: string | undefined): Promise<number | null> {
   const picked = model.fileUrls?.['model.safetensors'];
   if (picked) return (await (await fetch(picked)).blob()).size;
   if (model.url) return weightBytesOf(`${model.url.replace(/\/+$/, '')}/model.safetensors`);
+  const listed = await listedFileSize(model.endpoint, model.repo, model.revision ?? 'main', 'model.safetensors', token);
+  if (listed !== null) return listed;
   const url = resolveUrl({ endpoint: model.endpoint, repo: model.repo, revision: model.revision }, 'model.safetensors');
   return weightBytesOf(url, token ? { Authorization: `Bearer ${token}` } : {});
 }

@@ -9,7 +9,7 @@ import { startHubLikeServer, type Fault, type RequestInfo, type RunningServer } 
 import { hubFiles, MissingFileError } from '../../src/hub/files.ts';
 import { HubError } from '../../src/hub/errors.ts';
 import { MemoryFileCache } from '../../src/hub/file-cache.ts';
-import { fetchRepoListing } from '../../src/hub/hub-api.ts';
+import { fetchRepoListing, listedFileSize } from '../../src/hub/hub-api.ts';
 import { formatDownloadProgress, type DownloadProgress } from '../../src/hub/download.ts';
 import { listXnliParquet, loadXnliRows } from '../../src/hub/xnli.ts';
 import { xnliParquet, syntheticXnliRows } from '../support/xnli-parquet.ts';
@@ -131,6 +131,12 @@ test('a cut on a server without ranges restarts the download and still ends whol
   const bytes = new Uint8Array(await tiny(new MemoryFileCache(), progress).fetchBytes('model.safetensors'));
   assert.equal(sha256(bytes), sha256(WEIGHTS));
   assert.equal(progress.at(-1)!.resumes, 0);
+});
+
+test('a file\'s size for the storage estimate comes from the listing, without a request to the file or its storage host', async () => {
+  assert.equal(await listedFileSize(server.url, 'org/tiny', 'main', 'model.safetensors'), WEIGHTS.length);
+  assert.equal(await listedFileSize(server.url, 'org/tiny', 'main', 'pytorch_model.bin'), null);
+  assert.deepEqual(requests.map((r) => r.path.split('?')[0]), ['/api/models/org/tiny/revision/main', '/api/models/org/tiny/revision/main']);
 });
 
 test('a refused Range (the ranged request rejected outright) starts the file over instead of asking again', async () => {
