@@ -62,6 +62,7 @@ export interface Fault {
     | 'cut' // send the headers for the whole body, then close the connection after `fraction` of it
     | '404'
     | '401'
+    | '429' // rate limited, with Retry-After: `retryAfter` seconds
     | 'wrong-size' // a consistent response with the last quarter of the file missing
     | 'corrupt' // the right size, one byte changed
     | 'slow' // `bytesPerSecond`
@@ -73,6 +74,7 @@ export interface Fault {
   times?: number;
   fraction?: number;
   bytesPerSecond?: number;
+  retryAfter?: number;
 }
 
 export interface RequestInfo {
@@ -222,7 +224,11 @@ async function handle(options: HubLikeServerOptions, state: ServerState, request
     if (!file || !stats?.isFile()) return sendError(response, 404, 'NoSuchKey', 'The specified key does not exist.');
     return sendFile(file, stats, request, response, options);
   }
-  const statusFault = method === 'GET' || method === 'HEAD' ? takeFault(options, path, ['404', '401']) : null;
+  const statusFault = method === 'GET' || method === 'HEAD' ? takeFault(options, path, ['404', '401', '429']) : null;
+  if (statusFault?.kind === '429') {
+    response.setHeader('Retry-After', String(statusFault.retryAfter ?? 1));
+    return sendError(response, 429, 'RateLimited', 'Too many requests (injected fault)');
+  }
   if (statusFault?.kind === '404') return sendError(response, 404, 'EntryNotFound', `Entry not found (injected fault)`);
   if (statusFault?.kind === '401') return sendError(response, 401, 'GatedRepo', `Access to this resource is restricted (injected fault)`);
   if (path.startsWith('/api/') && (method === 'GET' || method === 'HEAD')) return serveApi(options, state, path, url, request, response);

@@ -18,6 +18,10 @@ export interface DownloadProgress {
   fromCache?: boolean;
   /** How many times the download was resumed after a cut. */
   resumes: number;
+  /** Set while waiting to ask again after the Hub answered 429 (rate limit), 408 or 5xx: seconds to wait. */
+  retryInSeconds?: number;
+  /** The status that made it wait. */
+  retryStatus?: number;
 }
 
 export interface DownloadOptions {
@@ -78,6 +82,46 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Statuses worth asking again after a wait: rate limited, request timeout, server errors. */
+export const isRetryableStatus = (status: number) => status === 429 || status === 408 || status >= 500;
+/** Longer waits than this are not sat out: the error says when to try again. */
+export const MAX_RETRY_WAIT_MS = 60_000;
+
+/** How long the server asks to wait (Retry-After: seconds or an HTTP date), else `fallbackMs`. */
+export function retryAfterMs(response: Response, fallbackMs: number): number {
+  const header = response.headers.get('retry-after');
+  if (header === null) return fallbackMs;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : fallbackMs;
+}
+
+/**
+ * fetch() that waits and asks again while the server answers 429, 408 or 5xx (Retry-After honoured, up to 5 tries,
+ * each wait reported through `onRetry`); a network failure rejects as fetch does, for the caller to handle.
+ */
+export async function fetchRetrying(url: string, init: RequestInit, what: string, onRetry?: (progress: DownloadProgress) => void, attempts = 5): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(url, init);
+    if (!isRetryableStatus(response.status)) return response;
+    const waitMs = retryAfterMs(response, backoffMs(attempt + 1));
+    await response.body?.cancel();
+    if (waitMs > MAX_RETRY_WAIT_MS || attempt === attempts) throw rateLimitError(what, response.status, waitMs);
+    onRetry?.({ file: what, loaded: 0, bytesPerSecond: 0, done: false, resumes: 0, retryInSeconds: Math.ceil(waitMs / 1000), retryStatus: response.status });
+    await delay(waitMs);
+  }
+}
+
+/** The backoff before attempt `attempt` (2, 3, ...) when the server gave no Retry-After. */
+export const backoffMs = (attempt: number) => Math.min(2000, 100 * 2 ** (attempt - 2));
+
+/** The error for a server that keeps refusing, or asks to wait longer than we do. */
+export function rateLimitError(what: string, status: number, waitMs: number): HubError {
+  const reason = status === 429 ? 'the Hub is rate-limiting these requests' : `the server answered HTTP ${status}`;
+  return new HubError('http', `${what}: ${reason}; try again in ${Math.ceil(waitMs / 1000)} s${status === 429 ? ' (a Hugging Face token raises the limit)' : ''}.`);
+}
+
 /** The whole file, checked. Throws HubError: 'offline' (no network), 'corrupt' (size/hash), or the HTTP kinds. */
 export async function downloadVerified(url: string, options: DownloadOptions): Promise<Uint8Array> {
   const { file, maxAttempts = 5, stallTimeoutMs = 30_000, progressIntervalMs = 250 } = options;
@@ -99,8 +143,10 @@ export async function downloadVerified(url: string, options: DownloadOptions): P
     options.onProgress({ file, loaded: received, total, bytesPerSecond, etaSeconds, done, resumes });
   };
 
+  let waitMs: number | null = null;
   for (let attempt = 1; attempt <= maxAttempts && !complete; attempt++) {
-    if (attempt > 1) await delay(Math.min(2000, 100 * 2 ** (attempt - 2)));
+    if (attempt > 1) await delay(waitMs ?? backoffMs(attempt));
+    waitMs = null;
     const headers = authHeaders(url, options);
     if (received > 0) headers.Range = `bytes=${received}-`;
     const controller = new AbortController();
@@ -138,7 +184,15 @@ export async function downloadVerified(url: string, options: DownloadOptions): P
         }
       }
       if (!response.ok) {
-        if (response.status === 416 || response.status >= 500) {
+        if (response.status === 429 || response.status === 408 || response.status >= 500) {
+          waitMs = retryAfterMs(response, backoffMs(attempt + 1));
+          await response.body?.cancel();
+          if (waitMs > MAX_RETRY_WAIT_MS || attempt === maxAttempts) throw rateLimitError(`downloading ${file}`, response.status, waitMs);
+          lastError = new Error(`HTTP ${response.status}`);
+          options.onProgress?.({ file, loaded: received, total, bytesPerSecond: 0, done: false, resumes, retryInSeconds: Math.ceil(waitMs / 1000), retryStatus: response.status });
+          continue;
+        }
+        if (response.status === 416) {
           lastError = new Error(`HTTP ${response.status}`);
           chunks.length = 0;
           received = 0;
@@ -223,6 +277,10 @@ function concat(chunks: Uint8Array[], length: number): Uint8Array {
 /** "model.safetensors: 12 MB / 45 MB, 3.2 MB/s, 10 s left" (or "… from cache"). */
 export function formatDownloadProgress(p: DownloadProgress): string {
   if (p.fromCache) return `${p.file}: ${formatBytes(p.loaded)} from cache`;
+  if (p.retryInSeconds !== undefined) {
+    const why = p.retryStatus === 429 ? 'rate-limited by the Hub' : `the server answered HTTP ${p.retryStatus}`;
+    return `${p.file}: ${why}, retrying in ${p.retryInSeconds} s`;
+  }
   const amount = p.total !== undefined ? `${formatBytes(p.loaded)} / ${formatBytes(p.total)}` : formatBytes(p.loaded);
   const rate = `${formatBytes(Math.round(p.bytesPerSecond))}/s`;
   const tail = p.done ? 'done' : p.etaSeconds !== undefined ? `${formatSeconds(p.etaSeconds)} left` : '';

@@ -70,7 +70,7 @@ export function hubFiles(location: HubLocation, options: HubFilesOptions = {}): 
   async function resolveListing(): Promise<RepoListing | null> {
     const key = listingKey(location.endpoint, location.repo, revision);
     try {
-      const fresh = await fetchRepoListing(location.endpoint, location.repo, revision, location.token);
+      const fresh = await fetchRepoListing(location.endpoint, location.repo, revision, location.token, options.onProgress);
       if (fresh && fresh.commit !== revision) await putCachedJson(cache, key, fresh, `${location.repo}@${revision} file list`);
       return fresh;
     } catch (error) {

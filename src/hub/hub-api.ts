@@ -2,7 +2,7 @@
 // points to (`sha`) and each file (`siblings[].rfilename`, `size`, and for LFS files `lfs.sha256`), which lets
 // us key the cache by commit, check sizes and hashes, and name the files a repository really has.
 import { HubError } from './errors.ts';
-import { hubHttpError } from './download.ts';
+import { fetchRetrying, hubHttpError, type DownloadProgress } from './download.ts';
 
 export interface RepoFile {
   path: string;
@@ -32,12 +32,13 @@ export function apiBase(endpoint: string): string {
  * The listing of one revision of a model repository, or null when the endpoint has no Hub API (a plain mirror
  * of `resolve` URLs); throws HubError for a missing repo or revision, refused access, or no network.
  */
-export async function fetchRepoListing(endpoint: string, repo: string, revision: string, token?: string): Promise<RepoListing | null> {
+export async function fetchRepoListing(endpoint: string, repo: string, revision: string, token?: string, onRetry?: (progress: DownloadProgress) => void): Promise<RepoListing | null> {
   const url = `${apiBase(endpoint)}/api/models/${repo}/revision/${encodeURIComponent(revision)}?blobs=true`;
   let response: Response;
   try {
-    response = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    response = await fetchRetrying(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} }, `the file list of ${repo}`, onRetry);
   } catch (error) {
+    if (error instanceof HubError) throw error;
     throw new HubError('offline', `could not reach ${apiBase(endpoint)} (${(error as Error).message}): check the network or the Hub endpoint.`);
   }
   const hasErrorCode = response.headers.has('x-error-code');

@@ -2,7 +2,7 @@
 // Hub API (never guessed), downloaded with progress and checks, cached for offline runs, and read with hyparquet.
 import { readNliParquet, type NliRow } from '../data/nli-files.ts';
 import { defaultFileCache } from './default-cache.ts';
-import { downloadVerified, hubHttpError, type DownloadOptions, type DownloadProgress } from './download.ts';
+import { downloadVerified, fetchRetrying, hubHttpError, type DownloadOptions, type DownloadProgress } from './download.ts';
 import { HubError } from './errors.ts';
 import { getCachedJson, putCachedJson, type FileCache } from './file-cache.ts';
 import { apiBase } from './hub-api.ts';
@@ -41,14 +41,15 @@ const listingKey = (endpoint: string, language: string, split: string) => `xnli-
  * (`GET /api/datasets/facebook/xnli/parquet/<language>/<split>` → a JSON array of URLs). Offline, the listing
  * cached by an earlier run is used.
  */
-export async function listXnliParquet({ endpoint, language, split, token }: XnliLocation, cache: FileCache = defaultFileCache()): Promise<string[]> {
+export async function listXnliParquet({ endpoint, language, split, token }: XnliLocation, cache: FileCache = defaultFileCache(), onRetry?: (progress: DownloadProgress) => void): Promise<string[]> {
   checkXnliSubset(language, split);
   const base = apiBase(endpoint);
   const url = `${base}/api/datasets/${XNLI_REPO}/parquet/${encodeURIComponent(language)}/${split}`;
   let response: Response;
   try {
-    response = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    response = await fetchRetrying(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} }, `the XNLI ${language}/${split} file list`, onRetry);
   } catch (error) {
+    if (error instanceof HubError) throw error;
     const cached = await getCachedJson<string[]>(cache, listingKey(base, language, split));
     if (cached) return cached;
     throw new HubError('offline', `no network and XNLI ${language}/${split} is not cached (${(error as Error).message}): connect once to download it, or give local files (--train-file, --eval-file).`);
@@ -67,7 +68,7 @@ export async function listXnliParquet({ endpoint, language, split, token }: Xnli
 /** Every row of one XNLI subset and split, in the Hub's order (the order the `datasets` library sees). */
 export async function loadXnliRows(location: XnliLocation, options: XnliLoadOptions = {}): Promise<NliRow[]> {
   const cache = options.cache ?? defaultFileCache();
-  const urls = await listXnliParquet(location, cache);
+  const urls = await listXnliParquet(location, cache, options.onProgress);
   const rows: NliRow[] = [];
   for (const [i, url] of urls.entries()) {
     const name = `XNLI ${location.language}/${location.split} ${urls.length > 1 ? `part ${i + 1}/${urls.length}` : 'parquet'}`;

@@ -139,6 +139,26 @@ test('a file\'s size for the storage estimate comes from the listing, without a 
   assert.deepEqual(requests.map((r) => r.path.split('?')[0]), ['/api/models/org/tiny/revision/main', '/api/models/org/tiny/revision/main']);
 });
 
+test('a rate limit (429 with Retry-After) on the listing and on a file is waited out, and said', async () => {
+  faults.push({ match: '/api/models/org/tiny', kind: '429', retryAfter: 1 }, { match: '/org/tiny/resolve/', kind: '429', retryAfter: 1, times: 2 });
+  const progress: DownloadProgress[] = [];
+  const started = performance.now();
+  const bytes = new Uint8Array(await tiny(new MemoryFileCache(), progress).fetchBytes('model.safetensors'));
+  assert.equal(sha256(bytes), sha256(WEIGHTS));
+  assert.ok(performance.now() - started >= 2900, 'three waits of the one second asked');
+  const said = progress.filter((p) => p.retryInSeconds !== undefined).map(formatDownloadProgress);
+  assert.deepEqual(said, [
+    'the file list of org/tiny: rate-limited by the Hub, retrying in 1 s',
+    'model.safetensors: rate-limited by the Hub, retrying in 1 s',
+    'model.safetensors: rate-limited by the Hub, retrying in 1 s',
+  ]);
+});
+
+test('a rate limit longer than a minute fails at once with when to try again', async () => {
+  faults.push({ match: '/api/models/org/tiny', kind: '429', retryAfter: 300 });
+  await rejectsWith(tiny().fetchBytes('config.json'), 'http', /the file list of org\/tiny: the Hub is rate-limiting these requests; try again in 300 s \(a Hugging Face token raises the limit\)/);
+});
+
 test('a refused Range (the ranged request rejected outright) starts the file over instead of asking again', async () => {
   faults.push({ match: '/__storage/', kind: 'cut', fraction: 0.5 }, { match: '/__storage/', kind: 'refuse-range', times: 10 });
   const progress: DownloadProgress[] = [];
