@@ -38,6 +38,11 @@ export interface HubLikeServerOptions {
    * separate storage origin (another port) with X-Linked-Size, X-Linked-Etag (the SHA-256) and X-Repo-Commit.
    */
   storageRedirect?: boolean;
+  /**
+   * Renamed repositories, old id → current id, as the Hub keeps its legacy short ids: every request under the old
+   * id (API and resolve, preflights included) answers 307 to the same path under the current one.
+   */
+  renamed?: Record<string, string>;
   /** Faults to inject, consumed in order by matching requests (tests push to and inspect this array). */
   faults?: Fault[];
   /** Called for every request, before it is answered (tests check where the token was sent). */
@@ -204,6 +209,12 @@ async function handle(options: HubLikeServerOptions, state: ServerState, request
     authorization: request.headers.authorization,
     range: request.headers.range,
   });
+  const renamedTo = renamedLocation(options, request.url ?? '/');
+  if (renamedTo) {
+    response.writeHead(307, { Location: renamedTo });
+    response.end();
+    return;
+  }
   // The Hub's storage host answers every preflight with 403 (huggingface/datasets, January 2026): the app must send
   // it only simple requests (no Authorization, a single `bytes=N-` Range at most).
   if (method === 'OPTIONS' && onStorage) return sendError(response, 403, 'AccessDenied', 'preflight requests are refused by the storage host');
@@ -247,6 +258,16 @@ async function handle(options: HubLikeServerOptions, state: ServerState, request
   }
   if (options.staticRoot) return serveStatic(options.staticRoot, safeDecode(path), request, response);
   return sendError(response, 404, 'EntryNotFound', `nothing is served at ${path}`);
+}
+
+/** The same request under a renamed repository's current id, or null. */
+function renamedLocation(options: HubLikeServerOptions, pathAndQuery: string): string | null {
+  for (const [old, current] of Object.entries(options.renamed ?? {})) {
+    for (const prefix of [`/api/models/${old}/`, `/${old}/resolve/`]) {
+      if (pathAndQuery.startsWith(prefix)) return prefix.replace(old, current) + pathAndQuery.slice(prefix.length);
+    }
+  }
+  return null;
 }
 
 const OUTPUT_PREFIX = '/__output/';

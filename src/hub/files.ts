@@ -3,6 +3,7 @@ import { HubError } from './errors.ts';
 import { ensureRoom, getCachedJson, putCachedJson, type FileCache } from './file-cache.ts';
 import { defaultFileCache } from './default-cache.ts';
 import { apiBase, fetchRepoListing, type RepoListing } from './hub-api.ts';
+import { currentModelId } from './model-ids.ts';
 
 /** Where a model's files come from: the Hub, a Hub-like mirror, a local folder served over HTTP, or picked files. */
 export interface ModelFiles {
@@ -61,9 +62,10 @@ const fileKey = (endpoint: string, repo: string, commit: string, file: string) =
  * to a commit through the Hub API, each file is checked (size, and SHA-256 for LFS files) and kept in the cache
  * under endpoint + repo + commit + file, so a second run, and a run without network, read it from there.
  */
-export function hubFiles(location: HubLocation, options: HubFilesOptions = {}): ModelFiles {
+export function hubFiles(given: HubLocation, options: HubFilesOptions = {}): ModelFiles {
+  const location = { ...given, repo: currentModelId(given.repo) };
   const revision = location.revision ?? 'main';
-  const describe = `${location.repo}@${revision} on ${location.endpoint}`;
+  const describe = `${given.repo}@${revision} on ${location.endpoint}`;
   const cache = options.cache ?? defaultFileCache();
   let listing: Promise<RepoListing | null> | null = null;
 
@@ -93,8 +95,10 @@ export function hubFiles(location: HubLocation, options: HubFilesOptions = {}): 
         const names = repo.files.map((f) => f.path).sort();
         throw new MissingFileError(name, describe, `the repository has ${names.length ? names.join(', ') : 'no files'}`);
       }
-      const key = fileKey(location.endpoint, location.repo, repo.commit, name);
-      const label = `${location.repo}@${repo.commit.slice(0, 10)} ${name}`;
+      // By the id the Hub answered with: one cache entry and one URL whichever name the model was given by.
+      const repoId = repo.id ?? location.repo;
+      const key = fileKey(location.endpoint, repoId, repo.commit, name);
+      const label = `${repoId}@${repo.commit.slice(0, 10)} ${name}`;
       const cached = await cache.get(key);
       if (cached && (entry.size === undefined || cached.byteLength === entry.size)) {
         options.onProgress?.({ file: name, loaded: cached.byteLength, total: cached.byteLength, bytesPerSecond: 0, done: true, fromCache: true, resumes: 0 });
@@ -103,7 +107,7 @@ export function hubFiles(location: HubLocation, options: HubFilesOptions = {}): 
       if (entry.size !== undefined) await ensureRoom(cache, entry.size, label);
       let bytes: Uint8Array;
       try {
-        bytes = await downloadVerified(resolveUrl({ ...location, revision: repo.commit }, name), {
+        bytes = await downloadVerified(resolveUrl({ ...location, repo: repoId, revision: repo.commit }, name), {
           ...options.download,
           file: name,
           token: location.token,

@@ -3,6 +3,7 @@
 // us key the cache by commit, check sizes and hashes, and name the files a repository really has.
 import { HubError } from './errors.ts';
 import { fetchRetrying, hubHttpError, type DownloadProgress } from './download.ts';
+import { currentModelId } from './model-ids.ts';
 
 export interface RepoFile {
   path: string;
@@ -12,6 +13,8 @@ export interface RepoFile {
 }
 
 export interface RepoListing {
+  /** The repository's id as the Hub answers it (`google-bert/bert-base-multilingual-cased` for the legacy short id). */
+  id?: string;
   /** The commit the revision resolved to (the revision itself when the server does not say). */
   commit: string;
   files: RepoFile[];
@@ -31,8 +34,23 @@ export function apiBase(endpoint: string): string {
 /**
  * The listing of one revision of a model repository, or null when the endpoint has no Hub API (a plain mirror
  * of `resolve` URLs); throws HubError for a missing repo or revision, refused access, or no network.
+ *
+ * With a token it is asked for without it first: an id the Hub renamed answers with a redirect, which a browser
+ * cannot follow for a request with Authorization (it is preflighted, and a redirected preflight fails). Public
+ * and gated repos list without a token; a private one answers 401/404 and is asked again with the token.
  */
 export async function fetchRepoListing(endpoint: string, repo: string, revision: string, token?: string, onRetry?: (progress: DownloadProgress) => void): Promise<RepoListing | null> {
+  const id = currentModelId(repo);
+  if (!token) return requestListing(endpoint, id, revision, undefined, onRetry);
+  try {
+    return await requestListing(endpoint, id, revision, undefined, onRetry);
+  } catch (error) {
+    if (!(error instanceof HubError) || !['unauthorized', 'repo-not-found'].includes(error.kind)) throw error;
+    return requestListing(endpoint, id, revision, token, onRetry);
+  }
+}
+
+async function requestListing(endpoint: string, repo: string, revision: string, token?: string, onRetry?: (progress: DownloadProgress) => void): Promise<RepoListing | null> {
   const url = `${apiBase(endpoint)}/api/models/${repo}/revision/${encodeURIComponent(revision)}?blobs=true`;
   let response: Response;
   try {
@@ -46,7 +64,7 @@ export async function fetchRepoListing(endpoint: string, repo: string, revision:
     if (response.status === 404 && !hasErrorCode) return null;
     throw hubHttpError(response, repo, { repo, revision, hasToken: Boolean(token), endpoint: apiBase(endpoint) });
   }
-  let body: { sha?: unknown; siblings?: unknown; gated?: unknown };
+  let body: { id?: unknown; sha?: unknown; siblings?: unknown; gated?: unknown };
   try {
     body = (await response.json()) as typeof body;
   } catch {
@@ -60,7 +78,7 @@ export async function fetchRepoListing(endpoint: string, repo: string, revision:
       const size = typeof s.lfs?.size === 'number' ? s.lfs.size : typeof s.size === 'number' ? s.size : undefined;
       return { path: s.rfilename as string, size, sha256: typeof lfsSha === 'string' && /^[0-9a-f]{64}$/i.test(lfsSha) ? lfsSha.toLowerCase() : undefined };
     });
-  return { commit: typeof body.sha === 'string' && body.sha ? body.sha : revision, files, gated: Boolean(body.gated) };
+  return { id: typeof body.id === 'string' && body.id ? body.id : undefined, commit: typeof body.sha === 'string' && body.sha ? body.sha : revision, files, gated: Boolean(body.gated) };
 }
 
 /**

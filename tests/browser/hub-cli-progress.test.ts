@@ -25,6 +25,7 @@ before(async () => {
     storageRedirect: true,
     faults,
     gated: { 'fixtures/tiny-distilbert': TOKEN },
+    renamed: { 'tiny-bert-legacy-id': 'fixtures/tiny-bert' },
     onRequest: (info) => requests.push(info),
   });
   work = await mkdtemp(join(tmpdir(), 'hub-cli-'));
@@ -69,5 +70,18 @@ test('a gated repository: without a token one line asks for it; with HF_TOKEN it
   assert.doesNotMatch(allowed.stderr + allowed.stdout, new RegExp(TOKEN));
   const storage = requests.filter((r) => r.origin === server.storageUrl);
   assert.ok(storage.length > 0 && storage.every((r) => r.authorization === undefined), 'the storage host never sees the token');
-  assert.ok(requests.filter((r) => r.origin === server.url && r.method === 'GET').every((r) => r.authorization === `Bearer ${TOKEN}`));
+  const hub = requests.filter((r) => r.origin === server.url && r.method === 'GET');
+  assert.equal(hub[0]?.authorization, undefined, 'the listing is asked for without the token first (a renamed id redirects, and a redirected preflight fails)');
+  assert.ok(hub.filter((r) => !r.path.startsWith('/api/models/')).every((r) => r.authorization === `Bearer ${TOKEN}`), 'the files carry the token');
+});
+
+test('a renamed (legacy) id with HF_TOKEN loads: the listing follows the Hub\'s redirect without the token, the files come from the current id', { timeout: 300_000 }, async () => {
+  faults.length = 0;
+  requests.length = 0;
+  const result = await xnliTrain(['predict', '--model', 'tiny-bert-legacy-id', '--input', pairsFile, '--hub-endpoint', server.url, '--backend', 'cpu'], { HF_TOKEN: TOKEN });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(JSON.parse(result.stdout.trim()).label !== undefined, true);
+  const legacy = requests.filter((r) => r.origin === server.url && r.path.includes('tiny-bert-legacy-id'));
+  assert.deepEqual(legacy.map((r) => [r.method, r.authorization]), [['GET', undefined]], 'one request under the old id: the anonymous listing, redirected');
+  assert.ok(requests.some((r) => r.path.startsWith('/fixtures/tiny-bert/resolve/') && r.authorization === `Bearer ${TOKEN}`), 'files asked for under the current id, with the token');
 });

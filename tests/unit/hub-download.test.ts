@@ -159,6 +159,25 @@ test('a rate limit longer than a minute fails at once with when to try again', a
   await rejectsWith(tiny().fetchBytes('config.json'), 'http', /the file list of org\/tiny: the Hub is rate-limiting these requests; try again in 300 s \(a Hugging Face token raises the limit\)/);
 });
 
+test('the reference\'s four short ids are asked for by their current ids, and one cache entry serves both names', async () => {
+  await assert.rejects(fetchRepoListing(server.url, 'xlm-roberta-base', 'main'));
+  assert.ok(requests[0]!.path.startsWith('/api/models/FacebookAI/xlm-roberta-base/revision/main'), requests[0]!.path);
+  requests.length = 0;
+  const renamed = await startHubLikeServer({ hubRoot: join(root, 'hub'), renamed: { 'tiny-old': 'org/tiny' }, onRequest: (info) => requests.push(info) });
+  try {
+    const cache = new MemoryFileCache();
+    const files = (repo: string, progress: DownloadProgress[]) => hubFiles({ endpoint: renamed.url, repo, token: TOKEN }, { cache, onProgress: (p) => progress.push(p), download: FAST });
+    const first: DownloadProgress[] = [];
+    assert.deepEqual(new Uint8Array(await files('tiny-old', first).fetchBytes('model.safetensors')), WEIGHTS);
+    const second: DownloadProgress[] = [];
+    assert.deepEqual(new Uint8Array(await files('org/tiny', second).fetchBytes('model.safetensors')), WEIGHTS);
+    assert.equal(second.at(-1)!.fromCache, true, 'the current id finds what the old one downloaded');
+    assert.ok(requests.every((r) => !r.path.includes('tiny-old') || r.authorization === undefined), 'the token never goes to the old id');
+  } finally {
+    await renamed.close();
+  }
+});
+
 test('a refused Range (the ranged request rejected outright) starts the file over instead of asking again', async () => {
   faults.push({ match: '/__storage/', kind: 'cut', fraction: 0.5 }, { match: '/__storage/', kind: 'refuse-range', times: 10 });
   const progress: DownloadProgress[] = [];
@@ -235,7 +254,8 @@ test('a 401 says the repository is gated and asks for a token; the token goes to
   assert.equal((await withToken.fetchBytes('model.safetensors')).byteLength, 1000);
   const hub = requests.filter((r) => r.origin === server.url);
   const storage = requests.filter((r) => r.origin === server.storageUrl);
-  assert.ok(hub.length >= 2 && hub.every((r) => r.authorization === `Bearer ${TOKEN}`));
+  assert.equal(hub[0]?.authorization, undefined, 'the listing is asked for without the token first (a renamed id redirects)');
+  assert.ok(hub.length >= 2 && hub.slice(1).every((r) => r.authorization === `Bearer ${TOKEN}`), 'the files carry the token');
   assert.equal(storage.length, 1);
   assert.equal(storage[0]!.authorization, undefined, 'no token on the redirect target');
   const wrongToken = hubFiles({ endpoint: server.url, repo: 'org/gated', token: 'hf_wrong' }, { cache: new MemoryFileCache(), download: FAST });
