@@ -14,3 +14,4 @@ $PY tests/reference/numpy_goldens.py
 $PY tests/reference/optimizer_reference.py
 "${TSX[@]}" tests/reference/write-train-fixtures.ts
 (cd tests/reference && $PY train_reference.py)
+(cd tests/reference && $PY torch_save_reference.py)

@@ -1,6 +1,7 @@
 /** The public model API: load a Hugging Face sequence classifier into tfjs variables, run it, save it. */
 import * as tf from '@tensorflow/tfjs-core';
-import { fetchJson, MissingFileError, type ModelFiles } from '../hub/files.ts';
+import { fetchJson, type ModelFiles } from '../hub/files.ts';
+import { fetchWeights } from './weights-file.ts';
 import { parseEncoderConfig, type EncoderConfig } from './config.ts';
 import { headFeatures, headLogitsFromFeatures, sequenceClassifierLogits } from './encoder.ts';
 import { SeededRandom } from './prng.ts';
@@ -118,16 +119,8 @@ export async function loadSequenceClassifier(
   opts.onProgress?.({ stage: 'config' });
   const configJson = await fetchJson(files, 'config.json');
   opts.onProgress?.({ stage: 'weights' });
-  let bytes: ArrayBuffer;
-  try {
-    bytes = await files.fetchBytes('model.safetensors');
-  } catch (error) {
-    if (error instanceof MissingFileError) {
-      throw new Error(`model.safetensors not found in ${files.describe}: only safetensors weights can be loaded in the browser; pick a model that has model.safetensors (or convert its pytorch_model.bin).`);
-    }
-    throw error;
-  }
-  return buildClassifier(configJson, bytes, `model.safetensors of ${files.describe}`, opts.seed, (loaded, total) => opts.onProgress?.({ stage: 'variables', loaded, total }));
+  const { bytes, file } = await fetchWeights(files);
+  return buildClassifier(configJson, bytes, `${file} of ${files.describe}`, opts.seed, (loaded, total) => opts.onProgress?.({ stage: 'variables', loaded, total }));
 }
 
 export function sequenceClassifierFromBuffers(configJson: unknown, safetensors: ArrayBuffer, opts: LoadOptions = {}): SequenceClassifier {

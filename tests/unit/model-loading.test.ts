@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, unlink } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -161,7 +161,50 @@ test('loadSequenceClassifier reads a folder, reports progress, and explains a mi
     assert.equal(lastLoaded, model.parameters.length);
     model.dispose();
     await unlink(join(dir, 'model.safetensors'));
-    await assert.rejects(loadSequenceClassifier(folderFiles(dir)), /model\.safetensors not found in .*model-.*: only safetensors weights/);
+    await assert.rejects(loadSequenceClassifier(folderFiles(dir)), /^Error: no weights in .*model-.*: it has none of model\.safetensors, model\.safetensors\.index\.json, pytorch_model\.bin, pytorch_model\.bin\.index\.json; pick a model repository that has them\.$/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** Logits of a fixed batch, to compare two loadings of the same weights. */
+function logitsOf(model: SequenceClassifier): Float32Array {
+  const ids = tf.tensor2d([[2, 17, 40, 3, 90, 33, 3, 0]], [1, 8], 'int32');
+  const mask = tf.tensor2d([[1, 1, 1, 1, 1, 1, 1, 0]], [1, 8], 'int32');
+  const types = tf.tensor2d([[0, 0, 0, 0, 1, 1, 1, 0]], [1, 8], 'int32');
+  const logits = model.forward({ inputIds: ids, attentionMask: mask, tokenTypeIds: types }, { training: false });
+  const values = logits.dataSync() as Float32Array;
+  tf.dispose([ids, mask, types, logits]);
+  return values;
+}
+
+test('weights as pytorch_model.bin (a real torch.save, both formats) or as safetensors shards load as model.safetensors does', async () => {
+  const fixture = fixtures['fixtures/tiny-bert'];
+  const reference = sequenceClassifierFromBuffers(fixture['config.json'], fixture['model.safetensors'].slice().buffer);
+  const expected = logitsOf(reference);
+  reference.dispose();
+  const dir = await mkdtemp(join(tmpdir(), 'model-'));
+  try {
+    await writeCheckpointFixture(dir, fixture);
+    await unlink(join(dir, 'model.safetensors'));
+    for (const format of ['zip', 'legacy']) {
+      await copyFile(join(import.meta.dirname, '..', 'reference', 'goldens', 'torch', `tiny-bert.${format}.bin`), join(dir, 'pytorch_model.bin'));
+      const model = await loadSequenceClassifier(folderFiles(dir));
+      assert.deepEqual(logitsOf(model), expected, `pytorch_model.bin (${format})`);
+      model.dispose();
+    }
+    await unlink(join(dir, 'pytorch_model.bin'));
+    const file = readSafetensors(fixture['model.safetensors']);
+    const names = [...file.tensors.keys()].filter((name) => file.tensors.get(name)!.dtype === 'F32');
+    const shard = (part: string[]) => writeSafetensors(Object.fromEntries(part.map((name) => [name, { shape: file.tensors.get(name)!.shape, data: tensorToFloat32(file, name).slice() }])));
+    const half = Math.floor(names.length / 2);
+    await writeFile(join(dir, 'model-00001-of-00002.safetensors'), shard(names.slice(0, half)));
+    await writeFile(join(dir, 'model-00002-of-00002.safetensors'), shard(names.slice(half)));
+    const weightMap = Object.fromEntries(names.map((name, i) => [name, i < half ? 'model-00001-of-00002.safetensors' : 'model-00002-of-00002.safetensors']));
+    await writeFile(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+    const sharded = await loadSequenceClassifier(folderFiles(dir));
+    assert.deepEqual(logitsOf(sharded), expected, 'model.safetensors.index.json');
+    sharded.dispose();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
