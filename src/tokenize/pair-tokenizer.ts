@@ -2,6 +2,7 @@ import { fetchJson, MissingFileError, type ModelFiles } from '../hub/files.ts';
 import { pairTemplate, type PairTemplate } from './post-processor.ts';
 import { sentenceEncoder, type SentenceEncoder } from './sentence-encoder.ts';
 import { longestFirstLengths } from './truncation.ts';
+import { wordPieceTokenizerJson } from './wordpiece-vocab.ts';
 
 /** One tokenised (premise, hypothesis) pair; its attention mask is all ones until padded. */
 export interface EncodedPair { inputIds: number[]; tokenTypeIds: number[] }
@@ -97,26 +98,38 @@ export function modelMaxPositions(modelConfig: ModelConfigForTokenizer | undefin
   return modelConfig?.model_type === 'roberta' || modelConfig?.model_type === 'xlm-roberta' ? positions - 2 : positions;
 }
 
-/** tokenizer.json (required) and tokenizer_config.json (optional) of a model repository. */
+/**
+ * tokenizer.json and tokenizer_config.json (optional) of a model repository; without tokenizer.json, a WordPiece
+ * vocab.txt built into one as transformers converts it (src/tokenize/wordpiece-vocab.ts).
+ */
 export async function loadPairTokenizer(files: ModelFiles, modelConfig?: ModelConfigForTokenizer): Promise<PairTokenizer> {
-  let tokenizerJson: unknown;
-  try {
-    tokenizerJson = await fetchJson(files, 'tokenizer.json');
-  } catch (error) {
-    if (error instanceof MissingFileError) {
-      throw new MissingFileError('tokenizer.json', files.describe, 'this app needs a fast tokenizer file; repositories with only vocab.txt or sentencepiece.bpe.model are not supported');
-    }
-    throw error;
-  }
   let tokenizerConfig: unknown = {};
   try {
     tokenizerConfig = await fetchJson(files, 'tokenizer_config.json');
   } catch (error) {
     if (!(error instanceof MissingFileError)) throw error;
   }
+  let tokenizerJson: unknown;
+  try {
+    tokenizerJson = await fetchJson(files, 'tokenizer.json');
+  } catch (error) {
+    if (!(error instanceof MissingFileError)) throw error;
+    tokenizerJson = await vocabTxtTokenizer(files, tokenizerConfig);
+  }
   try {
     return PairTokenizer.fromJson(tokenizerJson, tokenizerConfig, { maxPositions: modelMaxPositions(modelConfig) });
   } catch (error) {
     throw new Error(`${(error as Error).message} (from ${files.describe})`);
   }
+}
+
+async function vocabTxtTokenizer(files: ModelFiles, tokenizerConfig: unknown): Promise<unknown> {
+  let vocab: ArrayBuffer;
+  try {
+    vocab = await files.fetchBytes('vocab.txt');
+  } catch (error) {
+    if (!(error instanceof MissingFileError)) throw error;
+    throw new MissingFileError('tokenizer.json', files.describe, 'nor a WordPiece vocab.txt: this app reads tokenizer.json, or vocab.txt for BERT-style models; a sentencepiece.bpe.model alone is not supported');
+  }
+  return wordPieceTokenizerJson(new TextDecoder().decode(vocab), isObject(tokenizerConfig) ? tokenizerConfig : {});
 }

@@ -4,6 +4,8 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PairTokenizer, loadPairTokenizer } from '../../src/tokenize/pair-tokenizer.ts';
+import { wordPieceTokenizerJson } from '../../src/tokenize/wordpiece-vocab.ts';
+import { MissingFileError } from '../../src/hub/files.ts';
 import { padBatch } from '../../src/tokenize/batch.ts';
 import { longestFirstLengths } from '../../src/tokenize/truncation.ts';
 import { tokenizerFixtures, type TokenizerFixtureName } from '../fixtures/tokenizers.ts';
@@ -150,4 +152,40 @@ test('model_max_length: a sane value wins, the transformers sentinel falls back 
   const unsupported = { ...json, post_processor: { type: 'Frobnicate' } };
   assert.throws(() => PairTokenizer.fromJson(unsupported, {}), /post_processor type "Frobnicate" is not supported/);
   assert.throws(() => PairTokenizer.fromJson('nope', {}), /no "model" object/);
+});
+
+/** vocab.txt as the slow tokenizer has it: the fixture's tokens in id order, one per line. */
+function vocabTxtOf(name: TokenizerFixtureName): string {
+  const vocab = (fixtures[name]['tokenizer.json'] as { model: { vocab: Record<string, number> } }).model.vocab;
+  return `${Object.entries(vocab).sort((a, b) => a[1] - b[1]).map(([token]) => token).join('\n')}\n`;
+}
+
+test('vocab.txt with tokenizer_config.json becomes the tokenizer.json transformers\' conversion makes, and tokenises as the Python reference', () => {
+  for (const name of ['wordpiece-cased', 'wordpiece-uncased'] as const) {
+    const config = fixtures[name]['tokenizer_config.json'] as Record<string, unknown>;
+    const built = wordPieceTokenizerJson(vocabTxtOf(name), config);
+    assert.deepEqual(built, fixtures[name]['tokenizer.json'], `${name}: tokenizer.json`);
+    for (const golden of goldens.cases.filter((c) => c.fixture === name)) {
+      const tokenizer = PairTokenizer.fromJson(built, { ...config, model_max_length: golden.maxLength });
+      assert.deepEqual(tokenizer.encodePair(golden.premise, golden.hypothesis).inputIds, golden.inputIds.filter((_, i) => golden.attentionMask[i] === 1), `${name} / ${golden.name}`);
+    }
+  }
+  const defaults = wordPieceTokenizerJson(vocabTxtOf('wordpiece-cased')) as { normalizer: Record<string, unknown> };
+  assert.equal(defaults.normalizer.lowercase, true, 'BertTokenizer lowercases unless told not to');
+  assert.throws(() => wordPieceTokenizerJson('a\nb\n'), /vocab\.txt has no \[CLS\] token/);
+});
+
+test('a repository with vocab.txt and no tokenizer.json loads; with neither, the error says what is read', async () => {
+  const files = (names: Record<string, string>) => ({
+    describe: 'org/slow@main',
+    async fetchBytes(name: string) {
+      if (!(name in names)) throw new MissingFileError(name, 'org/slow@main');
+      return new TextEncoder().encode(names[name]).buffer as ArrayBuffer;
+    },
+  });
+  const config = JSON.stringify(fixtures['wordpiece-uncased']['tokenizer_config.json']);
+  const slow = await loadPairTokenizer(files({ 'vocab.txt': vocabTxtOf('wordpiece-uncased'), 'tokenizer_config.json': config }));
+  const fast = PairTokenizer.fromJson(fixtures['wordpiece-uncased']['tokenizer.json'], fixtures['wordpiece-uncased']['tokenizer_config.json']);
+  assert.deepEqual(slow.encodePair('Héllo WORLD, again!', 'A second sentence.'), fast.encodePair('Héllo WORLD, again!', 'A second sentence.'));
+  await assert.rejects(loadPairTokenizer(files({ 'sentencepiece.bpe.model': 'x' })), /tokenizer\.json not found in org\/slow@main \(nor a WordPiece vocab\.txt/);
 });
