@@ -100,6 +100,30 @@ test('tokenisation in the browser equals the Python goldens', async () => {
   }
 });
 
+test('a repository with only pytorch_model.bin and vocab.txt loads with the same logits and tokens (WebGPU and CPU)', async () => {
+  const bert = goldens.fixtures['fixtures/tiny-bert']!;
+  for (const backend of ['webgpu', 'cpu'] as const) {
+    const { page, errors } = await runnerOn(backend);
+    try {
+      await page.evaluate(([endpoint, seed]) => window.xnliRunner.loadModel({ endpoint, repo: 'fixtures/tiny-bert-slow' }, { seed }), [server.url, goldens.initSeed] as const);
+      for (const [b, batch] of bert.batches.entries()) {
+        const input = { inputIds: batch.inputIds.flat(), attentionMask: batch.attentionMask.flat(), tokenTypeIds: batch.tokenTypeIds.flat(), batchSize: batch.batchSize, seqLen: batch.seqLen };
+        const logits = await page.evaluate((plain) => window.xnliRunner.logits(plain), input);
+        const worst = Math.max(...logits.map((value, i) => Math.abs(value - batch.logits.flat()[i]!)));
+        assert.ok(worst <= TOLERANCE, `pytorch_model.bin batch ${b} on ${backend}: max |Δlogit| = ${worst.toExponential(2)}`);
+      }
+      const cases = loadTokenizerGoldens().cases.filter((c) => c.fixture === 'wordpiece-cased' && c.maxLength === 512);
+      await page.evaluate((endpoint) => window.xnliRunner.loadTokenizer({ endpoint, repo: 'fixtures/tiny-bert-slow' }, { max_position_embeddings: 512 }), server.url);
+      const encoded = await page.evaluate((pairs) => window.xnliRunner.tokenize(pairs), cases.map(({ premise, hypothesis }) => ({ premise, hypothesis })));
+      cases.forEach((golden, i) => assert.deepEqual(encoded[i]!.inputIds, golden.inputIds, `vocab.txt: "${golden.name}"`));
+      assert.ok(cases.length > 0);
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
+  }
+});
+
 // On CPU: WebGPU on SwiftShader compiles shaders per new shape, slow; the CLI tests run predict on WebGPU.
 test('predict gives probabilities that sum to 1 and labels from id2label', async () => {
   const { page } = await runnerOn('cpu');

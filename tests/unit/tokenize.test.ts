@@ -9,6 +9,7 @@ import { MissingFileError } from '../../src/hub/files.ts';
 import { padBatch } from '../../src/tokenize/batch.ts';
 import { longestFirstLengths } from '../../src/tokenize/truncation.ts';
 import { tokenizerFixtures, type TokenizerFixtureName } from '../fixtures/tokenizers.ts';
+import { vocabTxt } from '../fixtures/write-fixtures.ts';
 import { loadTokenizerGoldens, writeTokenizerFixtures } from '../reference/tokenizer-goldens.ts';
 import { folderFiles } from '../support/folder-files.ts';
 
@@ -154,11 +155,8 @@ test('model_max_length: a sane value wins, the transformers sentinel falls back 
   assert.throws(() => PairTokenizer.fromJson('nope', {}), /no "model" object/);
 });
 
-/** vocab.txt as the slow tokenizer has it: the fixture's tokens in id order, one per line. */
-function vocabTxtOf(name: TokenizerFixtureName): string {
-  const vocab = (fixtures[name]['tokenizer.json'] as { model: { vocab: Record<string, number> } }).model.vocab;
-  return `${Object.entries(vocab).sort((a, b) => a[1] - b[1]).map(([token]) => token).join('\n')}\n`;
-}
+/** vocab.txt as the slow tokenizer has it. */
+const vocabTxtOf = (name: TokenizerFixtureName) => vocabTxt(fixtures[name]['tokenizer.json']);
 
 test('vocab.txt with tokenizer_config.json becomes the tokenizer.json transformers\' conversion makes, and tokenises as the Python reference', () => {
   for (const name of ['wordpiece-cased', 'wordpiece-uncased'] as const) {
