@@ -14,7 +14,7 @@ export interface ModelFiles {
 }
 
 export class MissingFileError extends Error {
-  constructor(readonly fileName: string, readonly origin: string, detail = '') {
+  constructor(readonly fileName: string, readonly origin: string, readonly detail = '') {
     super(`${fileName} not found in ${origin}${detail ? ` (${detail})` : ''}`);
     this.name = 'MissingFileError';
   }

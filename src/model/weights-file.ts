@@ -17,14 +17,17 @@ export interface Weights {
 }
 
 export async function fetchWeights(files: ModelFiles): Promise<Weights> {
+  let missing: MissingFileError | null = null;
   for (const file of WEIGHT_FILES) {
     try {
       return { bytes: await weightsFrom(files, file), file };
     } catch (error) {
       if (!(error instanceof MissingFileError) || error.fileName !== file) throw error;
+      missing = error;
     }
   }
-  throw new Error(`no weights in ${files.describe}: it has none of ${WEIGHT_FILES.join(', ')}; pick a model repository that has them.`);
+  const has = missing?.detail ? ` (${missing.detail})` : '';
+  throw new Error(`no weights in ${files.describe}: it has none of ${WEIGHT_FILES.join(', ')}${has}; pick a model repository that has them.`);
 }
 
 async function weightsFrom(files: ModelFiles, file: (typeof WEIGHT_FILES)[number]): Promise<ArrayBuffer> {
