@@ -1,27 +1,18 @@
 // The page's local files and Hub token, driven as a user would: a picked model folder and picked XNLI parquet
 // files train on wasm with nothing from the Hub; a folder without a model is refused with what it lacks; the
 // token typed in the page stays out of the link, and out of localStorage unless "Remember on this device" is ticked.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startHubServer, type RunningServer } from '../support/hub-server.ts';
-import { launchTestBrowser, collectPageErrors } from '../support/browser.ts';
-import { ensureHubFixtures } from '../fixtures/write-fixtures.ts';
+import type { RunningServer } from '../support/hub-server.ts';
+import { collectPageErrors, useHubAndBrowser } from '../support/browser.ts';
 
 const DEMO = resolve(import.meta.dirname, '../../public/demo');
 let server: RunningServer;
 let browser: Browser;
 
-before(async () => {
-  server = await startHubServer(await ensureHubFixtures());
-  browser = await launchTestBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useHubAndBrowser((hub, chromium) => ((server = hub), (browser = chromium)));
 
 async function openApp(page: Page, query = '') {
   await page.goto(`${server.url}/${query}`);

@@ -1,27 +1,18 @@
 // The app page driven as a user would, by role and label: the offline demo set up, trained (wasm), charts and
 // results filling, a stop, the playground, shared links (good and bad), and training off the main thread.
 // APP_SCREENSHOTS=1 also writes the screenshots shown in the README to docs/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startHubServer, type RunningServer } from '../support/hub-server.ts';
-import { launchTestBrowser, collectPageErrors } from '../support/browser.ts';
-import { ensureHubFixtures } from '../fixtures/write-fixtures.ts';
+import type { RunningServer } from '../support/hub-server.ts';
+import { collectPageErrors, useHubAndBrowser } from '../support/browser.ts';
 
 let server: RunningServer;
 let browser: Browser;
 const DOCS = resolve(import.meta.dirname, '../../docs');
 
-before(async () => {
-  server = await startHubServer(await ensureHubFixtures());
-  browser = await launchTestBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useHubAndBrowser((hub, chromium) => ((server = hub), (browser = chromium)));
 
 // Playwright's waitForFunction polls every animation frame by default: that alone loads the main thread, so
 // waits during training poll on a timer.

@@ -1,22 +1,13 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { startHubServer, type RunningServer } from '../support/hub-server.ts';
-import { launchTestBrowser, collectPageErrors } from '../support/browser.ts';
-import { ensureHubFixtures } from '../fixtures/write-fixtures.ts';
+import type { RunningServer } from '../support/hub-server.ts';
+import { collectPageErrors, useHubAndBrowser } from '../support/browser.ts';
 
 let server: RunningServer;
 let browser: Browser;
 
-before(async () => {
-  server = await startHubServer(await ensureHubFixtures());
-  browser = await launchTestBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useHubAndBrowser((hub, chromium) => ((server = hub), (browser = chromium)));
 
 async function openIndex(query = '', options: { hideWebGPU?: boolean } = {}) {
   const context = await browser.newContext();

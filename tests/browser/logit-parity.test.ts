@@ -1,11 +1,10 @@
 // The app's model and tokenizer, loaded through the Hub-like server in headless Chromium, against the
 // PyTorch (float64) logit goldens and the Python tokenisation goldens, on WebGPU and on the CPU backend.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { startHubServer, type RunningServer } from '../support/hub-server.ts';
-import { launchTestBrowser, openRunnerPage, collectPageErrors } from '../support/browser.ts';
-import { ensureHubFixtures } from '../fixtures/write-fixtures.ts';
+import type { RunningServer } from '../support/hub-server.ts';
+import { openRunnerPage, collectPageErrors, useHubAndBrowser } from '../support/browser.ts';
 import { loadLogitGoldens, REGENERATE_COMMAND } from '../reference/goldens.ts';
 import { loadTokenizerGoldens } from '../reference/tokenizer-goldens.ts';
 import type { BackendName } from '../../src/backend/types.ts';
@@ -15,15 +14,7 @@ const goldens = loadLogitGoldens();
 let server: RunningServer;
 let browser: Browser;
 
-before(async () => {
-  server = await startHubServer(await ensureHubFixtures());
-  browser = await launchTestBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useHubAndBrowser((hub, chromium) => ((server = hub), (browser = chromium)));
 
 async function runnerOn(backend: BackendName): Promise<{ page: Page; errors: string[] }> {
   const page = await openRunnerPage(browser, server.url);

@@ -1,11 +1,10 @@
 // Optimizer parity in the browser: the same 6 AdamW steps as tests/unit/train-parity.test.ts, run in headless
 // Chromium on WebGPU (the product's backend) and on WASM (the fast one where the GPU is emulated), against PyTorch.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { startHubServer, type RunningServer } from '../support/hub-server.ts';
-import { launchTestBrowser, openRunnerPage, collectPageErrors } from '../support/browser.ts';
-import { ensureHubFixtures } from '../fixtures/write-fixtures.ts';
+import type { RunningServer } from '../support/hub-server.ts';
+import { openRunnerPage, collectPageErrors, useHubAndBrowser } from '../support/browser.ts';
 import { checkpointFixtures } from '../fixtures/checkpoints.ts';
 import { assertMatchesGolden, loadTrainGoldens, TRAIN_PARITY, trainExamples, withoutDropout } from '../reference/train-parity.ts';
 import type { BackendName } from '../../src/backend/types.ts';
@@ -15,15 +14,7 @@ const fixtures = checkpointFixtures();
 let server: RunningServer;
 let browser: Browser;
 
-before(async () => {
-  server = await startHubServer(await ensureHubFixtures());
-  browser = await launchTestBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useHubAndBrowser((hub, chromium) => ((server = hub), (browser = chromium)));
 
 
 

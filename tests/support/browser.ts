@@ -1,4 +1,7 @@
+import { after, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { startHubServer, type RunningServer } from './hub-server.ts';
+import { ensureHubFixtures } from '../fixtures/write-fixtures.ts';
 import { launchChromium } from '../../cli/browser.ts';
 import { ensureBuiltApp } from '../../cli/app-build.ts';
 
@@ -18,4 +21,22 @@ export function collectPageErrors(page: Page): string[] {
   });
   page.on('pageerror', (error) => errors.push(error.message));
   return errors;
+}
+
+/**
+ * The set-up most browser test files share: the Hub-like server on the test fixtures and one headless Chromium,
+ * started before the file's tests and closed after them; `ready` receives both.
+ */
+export function useHubAndBrowser(ready: (server: RunningServer, browser: Browser) => void): void {
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  before(async () => {
+    server = await startHubServer(await ensureHubFixtures());
+    browser = await launchTestBrowser();
+    ready(server, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
 }
