@@ -71,7 +71,7 @@ export async function referenceRun(model: BenchModel, options: ReferenceRunOptio
     let started = 0;
     let trainSeconds = 0;
     const evalSecondsPerLanguage: Record<string, number> = {};
-    await train(classifier, trainSet, evalSets, { ...config, maxSteps, loggingSteps: MEGABATCH_STEPS, evalSteps: 0, saveSteps: 0 }, {
+    await train(classifier, { trainSet, evalSets, options: { ...config, maxSteps, loggingSteps: MEGABATCH_STEPS, evalSteps: 0, saveSteps: 0 }, hooks: {
       onProgress(progress) {
         if (progress.phase !== 'train' || progress.loss === undefined) return;
         if (progress.step === MEGABATCH_STEPS) started = performance.now();
@@ -83,7 +83,7 @@ export async function referenceRun(model: BenchModel, options: ReferenceRunOptio
           if (language) evalSecondsPerLanguage[language] = value * (REFERENCE_EVAL_PAIRS / options.evalPairs);
         }
       },
-    }, 0, 512);
+    }, padTokenId: 0, maxLength: 512 });
     const trainSecondsPerStep = trainSeconds / window;
     const warm = REFERENCE_LANGUAGES.slice(1).map((language) => evalSecondsPerLanguage[language]!);
     const evaluations = Math.floor(steps / TRAIN_DEFAULTS.evalSteps) + (steps % TRAIN_DEFAULTS.evalSteps === 0 ? 0 : 1);

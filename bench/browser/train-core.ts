@@ -72,13 +72,13 @@ export async function run(backend: BackendName, model: BenchModel, steps: number
     const total = 2 * window + 1;
     const examples = syntheticPairs(model, model.batch * Math.max(total, warmup));
     const options = (maxSteps: number, loggingSteps = maxSteps) => ({ ...TRAIN_DEFAULTS, technique, webgpuEngine, batchSize: model.batch, maxSteps, loggingSteps, evalSteps: 0, saveSteps: 0 });
-    await train(classifier, examples, {}, options(warmup), {}, 0, 512);
+    await train(classifier, { trainSet: examples, options: options(warmup), padTokenId: 0, maxLength: 512 });
     let started = 0;
     let seconds = 0;
     let webgpu: WebGPUCounters | undefined;
     let engineAtStart = { ...engineStepTime };
     let engineJsMsPerStep: number | undefined;
-    await train(classifier, examples, {}, options(total, window), {
+    await train(classifier, { trainSet: examples, options: options(total, window), hooks: {
       onProgress(progress) {
         if (progress.phase !== 'train' || progress.loss === undefined) return;
         if (progress.step === window) {
@@ -92,7 +92,7 @@ export async function run(backend: BackendName, model: BenchModel, steps: number
           if (timed > 0) engineJsMsPerStep = (engineStepTime.ms - engineAtStart.ms) / timed;
         }
       },
-    }, 0, 512);
+    }, padTokenId: 0, maxLength: 512 });
     const detail = info.wasm ? `SIMD ${info.wasm.simd ? 'on' : 'off'}, ${info.wasm.multithread ? wasmThreads() : 1} thread(s), ${wasmKernelsActive() ? 'our kernels' : 'tfjs kernels only'}` : describeBackend(info);
     return { backend, detail, steps: window, seconds, stepsPerSecond: window / seconds, webgpu: backend === 'webgpu' ? webgpu : undefined, engineJsMsPerStep };
   } finally {
@@ -114,10 +114,10 @@ export async function featureCache(backend: BackendName, model: BenchModel, batc
     const examples = syntheticPairs(model, model.batch * batches);
     const epochs = 3;
     const options = (featureCache: boolean, maxSteps = -1) => ({ ...TRAIN_DEFAULTS, technique: 'feature-extraction' as Technique, featureCache, batchSize: model.batch, numTrainEpochs: epochs, maxSteps, loggingSteps: 1000, evalSteps: 0, saveSteps: 0 });
-    await train(classifier, examples, {}, options(false, 1), {}, 0, 512);
+    await train(classifier, { trainSet: examples, options: options(false, 1), padTokenId: 0, maxLength: 512 });
     const timed = async (cached: boolean) => {
       const started = performance.now();
-      const result = await train(classifier, examples, {}, options(cached), {}, 0, 512);
+      const result = await train(classifier, { trainSet: examples, options: options(cached), padTokenId: 0, maxLength: 512 });
       return result.globalStep / ((performance.now() - started) / 1000);
     };
     const plainStepsPerSecond = await timed(false);
@@ -137,9 +137,9 @@ export async function profile(backend: BackendName, model: BenchModel, steps: nu
   try {
     const examples = syntheticPairs(model, model.batch * (steps + 1));
     const options = (maxSteps: number) => ({ ...TRAIN_DEFAULTS, batchSize: model.batch, maxSteps, loggingSteps: maxSteps, evalSteps: 0, saveSteps: 0 });
-    await train(classifier, examples, {}, options(1), {}, 0, 512);
+    await train(classifier, { trainSet: examples, options: options(1), padTokenId: 0, maxLength: 512 });
     const started = performance.now();
-    const info = await tf.profile(async () => { await train(classifier, examples, {}, options(steps), {}, 0, 512); });
+    const info = await tf.profile(async () => { await train(classifier, { trainSet: examples, options: options(steps), padTokenId: 0, maxLength: 512 }); });
     const secondsPerStep = (performance.now() - started) / 1000 / steps;
     const byName = new Map<string, { ms: number; calls: number }>();
     for (const k of info.kernels) {

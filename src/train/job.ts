@@ -191,7 +191,7 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
       const start = resume ? await readResumePoint(model, weights, options.technique, options.adam) : undefined;
       if (start) progress({ phase: 'load', message: `resuming ${runName} at step ${start.globalStep} of ${totalSteps}` });
       try {
-        const result = await train(model, trainSet, evalSets, options, {
+        const result = await train(model, { trainSet, evalSets, options, hooks: {
           onProgress: progress,
           onMetrics: async (points) => {
             run.metrics.push(...points);
@@ -202,7 +202,7 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
             await events.checkpoint(run, step, files);
           },
           shouldStop,
-        }, tokenizer.padTokenId, tokenizer.maxLength, start);
+        }, padTokenId: tokenizer.padTokenId, maxLength: tokenizer.maxLength, resume: start });
         run.status = result.stopped ? 'KILLED' : 'FINISHED';
       } catch (error) {
         run.status = 'FAILED';

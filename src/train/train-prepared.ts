@@ -28,7 +28,7 @@ export async function trainPrepared(request: PreparedTrainingRequest): Promise<P
   const model = sequenceClassifierFromBuffers(request.configJson, await response.arrayBuffer(), { seed: request.seed });
   try {
     const examples: LabelledPair[] = request.examples.map((e) => ({ pair: { inputIds: e.inputIds, tokenTypeIds: e.tokenTypeIds }, label: e.label }));
-    const result = await train(model, examples, {}, { ...TRAIN_DEFAULTS, ...request.options, recordSteps: true }, {}, model.config.padTokenId, model.config.maxPositionEmbeddings);
+    const result = await train(model, { trainSet: examples, options: { ...TRAIN_DEFAULTS, ...request.options, recordSteps: true }, padTokenId: model.config.padTokenId, maxLength: model.config.maxPositionEmbeddings });
     const weights: Record<string, number[]> = {};
     for (const p of model.parameters) weights[p.hfName] = Array.from(await p.variable.data());
     return { losses: result.stepLosses, gradNorms: result.stepGradNorms, weights, trainable: model.parameters.filter((p) => p.trainable).map((p) => p.hfName) };

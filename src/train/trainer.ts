@@ -120,6 +120,20 @@ export interface LoopState {
   paddedTokens: number;
 }
 
+/** What `train` trains on and how. */
+export interface TrainRequest {
+  trainSet: LabelledPair[];
+  /** Evaluation pairs by language, evaluated every `evalSteps` and at the end. */
+  evalSets?: Record<string, LabelledPair[]>;
+  options: TrainOptions;
+  hooks?: TrainHooks;
+  /** The tokenizer's padding id (default 0) and the longest sequence the model embeds (default 512). */
+  padTokenId?: number;
+  maxLength?: number;
+  /** Where to start from: a checkpoint's step, optimizer and loop state; step 0 when absent. */
+  resume?: ResumePoint;
+}
+
 /** Where `train` starts: step 0, or a checkpoint's step with its optimizer and loop state. */
 export interface ResumePoint {
   globalStep: number;
@@ -221,16 +235,8 @@ function lossAndPredictions(logits: Float32Array, labels: number[], numLabels: n
  * the mean loss logged every `loggingSteps`, evaluation on every language every `evalSteps`, checkpoints every
  * `saveSteps`. Metric names are those of transformers' MLflow callback.
  */
-export async function train(
-  model: SequenceClassifier,
-  trainSet: LabelledPair[],
-  evalSets: Record<string, LabelledPair[]>,
-  options: TrainOptions,
-  hooks: TrainHooks = {},
-  padTokenId = 0,
-  maxLength = 512,
-  resume?: ResumePoint,
-): Promise<TrainResult> {
+export async function train(model: SequenceClassifier, request: TrainRequest): Promise<TrainResult> {
+  const { trainSet, evalSets = {}, options, hooks = {}, padTokenId = 0, maxLength = 512, resume } = request;
   const perEpoch = stepsPerEpoch(trainSet.length, options.batchSize);
   const totalSteps = totalTrainSteps(trainSet.length, options);
   if (options.featureCache && options.technique !== 'feature-extraction') {

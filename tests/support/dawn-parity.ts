@@ -44,10 +44,10 @@ async function trainCases(webgpuEngine: boolean) {
     const config = withoutDropout(fixtures[golden.fixture]['config.json'] as Record<string, unknown>);
     const model = sequenceClassifierFromBuffers(config, fixtures[golden.fixture]['model.safetensors'].slice().buffer, { seed: TRAIN_PARITY.initSeed });
     const examples = trainExamples(model.config.modelType, model.config.vocabSize).map((e) => ({ pair: { inputIds: e.inputIds, tokenTypeIds: e.tokenTypeIds }, label: e.label }));
-    const result = await train(model, examples, {}, {
+    const result = await train(model, { trainSet: examples, options: {
       ...TRAIN_DEFAULTS, webgpuEngine, technique: golden.technique, batchSize: TRAIN_PARITY.batchSize, maxSteps: TRAIN_PARITY.steps,
       learningRate: TRAIN_PARITY.learningRate, maxGradNorm: TRAIN_PARITY.maxGradNorm, shuffle: false, loggingSteps: 1000, evalSteps: 1000, saveSteps: 1000, recordSteps: true,
-    }, {}, model.config.padTokenId, model.config.maxPositionEmbeddings);
+    }, padTokenId: model.config.padTokenId, maxLength: model.config.maxPositionEmbeddings });
     const weights: Record<string, number[]> = {};
     for (const p of model.parameters.filter((q) => q.trainable)) weights[p.hfName] = Array.from(await p.variable.data());
     console.log(JSON.stringify({ fixture: golden.fixture, technique: golden.technique, losses: result.stepLosses, gradNorms: result.stepGradNorms, weights }));

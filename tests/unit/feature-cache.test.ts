@@ -23,7 +23,7 @@ test('the cached run trains only the head, on eval-mode features reused from the
   const before = model.parameters.map((p) => ({ name: p.hfName, values: Array.from(p.variable.dataSync()) }));
   const examples = pairs(12);
   const options = { ...TRAIN_DEFAULTS, technique: 'feature-extraction' as const, featureCache: true, batchSize: 4, numTrainEpochs: 2, loggingSteps: 3, evalSteps: 0, saveSteps: 0 };
-  const result = await train(model, examples, {}, options);
+  const result = await train(model, { trainSet: examples, options });
   assert.equal(result.globalStep, 6);
   for (const [i, p] of model.parameters.entries()) {
     const changed = Array.from(p.variable.dataSync()).some((v, j) => v !== before[i]!.values[j]);
@@ -41,7 +41,7 @@ test('the cached run trains only the head, on eval-mode features reused from the
 
 test('the cache is refused with fine-tuning, in the trainer and on the command line', async () => {
   const model = tinyBert();
-  await assert.rejects(train(model, pairs(4), {}, { ...TRAIN_DEFAULTS, featureCache: true, batchSize: 4, maxSteps: 1 }), /feature-extraction only|needs technique feature-extraction/);
+  await assert.rejects(train(model, { trainSet: pairs(4), options: { ...TRAIN_DEFAULTS, featureCache: true, batchSize: 4, maxSteps: 1 } }), /feature-extraction only|needs technique feature-extraction/);
   model.dispose();
   assert.throws(() => parseTrainArgs(['fine-tune', '--feature-extraction-cache', '--model-names', 'x', '--eval-datasets-names', 'de']), UsageError);
   assert.equal(parseTrainArgs(['feature-extraction', '--feature-extraction-cache']).featureExtractionCache, true);

@@ -36,14 +36,14 @@ function newRun(): RunRecord {
 
 async function runWithCheckpoints(model: SequenceClassifier, run: RunRecord, start?: Awaited<ReturnType<typeof readResumePoint>>) {
   const saved = new Map<number, Record<string, Uint8Array>>();
-  const result = await train(model, examples, evalSet, options, {
+  const result = await train(model, { trainSet: examples, evalSets: evalSet, options, hooks: {
     onMetrics: (points) => void run.metrics.push(...points),
     onCheckpoint: async (step, optimizer, loopState: LoopState) => {
       saved.set(step, await checkpointFiles(model, optimizer, {
         run, step, totalSteps: 16, stepsPerEpoch: 8, options, extraFiles: { 'tokenizer.json': new TextEncoder().encode('{}') }, loopState,
       }));
     },
-  }, 0, 64, start);
+  }, padTokenId: 0, maxLength: 64, resume: start });
   return { result, saved };
 }
 
@@ -95,11 +95,11 @@ test('resuming refuses a checkpoint whose optimizer state does not cover what th
   const model = loadBase();
   const run = newRun();
   let files: Record<string, Uint8Array> | undefined;
-  await train(model, examples.slice(0, 8), {}, { ...options, technique: 'feature-extraction', maxSteps: 2, saveSteps: 2 }, {
+  await train(model, { trainSet: examples.slice(0, 8), options: { ...options, technique: 'feature-extraction', maxSteps: 2, saveSteps: 2 }, hooks: {
     onCheckpoint: async (step, optimizer, loopState) => {
       files = await checkpointFiles(model, optimizer, { run, step, totalSteps: 2, stepsPerEpoch: 2, options, extraFiles: {}, loopState });
     },
-  });
+  } });
   await assert.rejects(readResumePoint(model, memoryFiles(files!, IN_MEMORY), 'fine-tune', options.adam), /has no optimizer state for bert\.embeddings\..*another model or technique than fine-tune/);
   const start = await readResumePoint(model, memoryFiles(files!, IN_MEMORY), 'feature-extraction', options.adam);
   assert.equal(start.globalStep, 2);

@@ -25,7 +25,7 @@ for (const golden of goldens.cases) {
     const frozenBefore = new Map(model.parameters.map((p) => [p.hfName, Array.from(p.variable.dataSync().slice(0, 8))]));
     const initial = new Map(model.parameters.map((p) => [p.hfName, p.variable.dataSync().slice()]));
     let worst = 0;
-    const result = await train(model, trainSet, {}, {
+    const result = await train(model, { trainSet, options: {
       ...TRAIN_DEFAULTS,
       technique: golden.technique,
       batchSize: TRAIN_PARITY.batchSize,
@@ -37,7 +37,7 @@ for (const golden of goldens.cases) {
       evalSteps: 1000,
       saveSteps: 1000,
       recordSteps: true,
-    }, {}, config.pad_token_id as number, 64);
+    }, padTokenId: config.pad_token_id as number, maxLength: 64 });
 
     for (let k = 0; k < TRAIN_PARITY.steps; k++) {
       assert.ok(Math.abs(result.stepLosses[k] - golden.losses[k]) / golden.losses[k] < 1e-4, `loss at step ${k + 1}: ${result.stepLosses[k]} vs ${golden.losses[k]}`);

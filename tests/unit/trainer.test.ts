@@ -41,9 +41,9 @@ test('logs the reference metrics at logging steps, with the linear learning rate
   const points: MetricPoint[] = [];
   const checkpoints: number[] = [];
   const trainSet = examples(24);
-  const result = await train(model, trainSet, { en: examples(9), de: examples(6) }, {
+  const result = await train(model, { trainSet, evalSets: { en: examples(9), de: examples(6) }, options: {
     ...TRAIN_DEFAULTS, batchSize: 4, numTrainEpochs: 2, loggingSteps: 4, evalSteps: 6, saveSteps: 5, learningRate: 1e-3,
-  }, { onMetrics: (p) => void points.push(...p), onCheckpoint: (step) => void checkpoints.push(step) });
+  }, hooks: { onMetrics: (p) => void points.push(...p), onCheckpoint: (step) => void checkpoints.push(step) } });
   const totalSteps = 12;
   assert.equal(result.totalSteps, totalSteps, 'ceil(24 / 4) × 2 epochs');
   const at = (key: string) => points.filter((p) => p.key === key).map((p) => p.step);
@@ -67,9 +67,9 @@ test('logs the reference metrics at logging steps, with the linear learning rate
 test('no tensor leaks: the tensor count after step 10 equals the count after step 100', async () => {
   const model = loadTinyBert();
   const counts = new Map<number, number>();
-  await train(model, examples(40), { en: examples(4) }, {
+  await train(model, { trainSet: examples(40), evalSets: { en: examples(4) }, options: {
     ...TRAIN_DEFAULTS, batchSize: 4, maxSteps: 100, loggingSteps: 10, evalSteps: 50, saveSteps: 10,
-  }, { onCheckpoint: (step) => void counts.set(step, tf.memory().numTensors) });
+  }, hooks: { onCheckpoint: (step) => void counts.set(step, tf.memory().numTensors) } });
   assert.equal(counts.get(100), counts.get(10), `numTensors at step 10: ${counts.get(10)}, at step 100: ${counts.get(100)}`);
   model.dispose();
 });
@@ -77,7 +77,7 @@ test('no tensor leaks: the tensor count after step 10 equals the count after ste
 test('a whole run frees every tensor it made, the optimizer\'s moments included, and so does restoring moments', async () => {
   const model = loadTinyBert();
   const before = tf.memory().numTensors;
-  await train(model, examples(16), {}, { ...TRAIN_DEFAULTS, batchSize: 4, maxSteps: 4, loggingSteps: 2, evalSteps: 0, saveSteps: 0 });
+  await train(model, { trainSet: examples(16), options: { ...TRAIN_DEFAULTS, batchSize: 4, maxSteps: 4, loggingSteps: 2, evalSteps: 0, saveSteps: 0 } });
   assert.equal(tf.memory().numTensors, before, 'tensors left after train()');
   const optimizer = new AdamW(ADAMW_DEFAULTS);
   optimizer.restore(4, model.parameters.map((p) => ({ variable: p.variable, m: new Float32Array(p.variable.size), v: new Float32Array(p.variable.size) })));
@@ -90,13 +90,13 @@ test('a non-finite loss stops the run with a clear message, keeping what was log
   const model = loadTinyBert();
   const points: MetricPoint[] = [];
   await assert.rejects(
-    train(model, examples(16), {}, { ...TRAIN_DEFAULTS, batchSize: 4, maxSteps: 8, loggingSteps: 2, saveSteps: 2 }, {
+    train(model, { trainSet: examples(16), options: { ...TRAIN_DEFAULTS, batchSize: 4, maxSteps: 8, loggingSteps: 2, saveSteps: 2 }, hooks: {
       onMetrics: (p) => void points.push(...p),
       onCheckpoint: () => {
         // Poison the weights after the first checkpoint: the next loss is NaN.
         for (const p of model.parameters) p.variable.assign(tf.fill(p.variable.shape, NaN));
       },
-    }),
+    } }),
     (error: Error) => error instanceof NonFiniteLossError && /the loss became NaN.*Lower the learning rate/.test(error.message),
   );
   assert.ok(points.some((p) => p.key === 'loss'), 'the losses logged before the failure are kept');
@@ -107,11 +107,11 @@ test('a stop request ends the run cleanly after the current step, with a checkpo
   const model = loadTinyBert();
   const checkpoints: number[] = [];
   let steps = 0;
-  const result = await train(model, examples(40), {}, { ...TRAIN_DEFAULTS, batchSize: 4, maxSteps: 50, loggingSteps: 100, saveSteps: 100 }, {
+  const result = await train(model, { trainSet: examples(40), options: { ...TRAIN_DEFAULTS, batchSize: 4, maxSteps: 50, loggingSteps: 100, saveSteps: 100 }, hooks: {
     onProgress: (p) => void (steps = p.step),
     onCheckpoint: (step) => void checkpoints.push(step),
     shouldStop: () => steps >= 10,
-  });
+  } });
   assert.equal(result.stopped, true);
   assert.ok(result.globalStep >= 10 && result.globalStep < 50);
   assert.deepEqual(checkpoints, [result.globalStep]);
@@ -120,9 +120,9 @@ test('a stop request ends the run cleanly after the current step, with a checkpo
 
 test('learns a learnable task: accuracy far above chance (1/3)', async () => {
   const model = loadTinyBert();
-  const result = await train(model, markerTask(240, 1), { en: markerTask(60, 2) }, {
+  const result = await train(model, { trainSet: markerTask(240, 1), evalSets: { en: markerTask(60, 2) }, options: {
     ...TRAIN_DEFAULTS, batchSize: 8, numTrainEpochs: 4, learningRate: 2e-3, loggingSteps: 30, evalSteps: 1000, saveSteps: 1000,
-  });
+  } });
   assert.ok(result.evalAccuracy.en > 0.9, `accuracy ${result.evalAccuracy.en} (chance is 0.33)`);
   model.dispose();
 });
