@@ -1,7 +1,6 @@
 import type { Technique } from '../train/trainer.ts';
 
-/** The languages of XNLI, each a subset of facebook/xnli with train, validation and test splits. */
-export const XNLI_LANGUAGES = ['ar', 'bg', 'de', 'el', 'en', 'es', 'fr', 'hi', 'ru', 'sw', 'th', 'tr', 'ur', 'vi', 'zh'] as const;
+import { XNLI_LANGUAGES } from '../data/xnli-facts.ts';
 export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 export const TECHNIQUES: readonly Technique[] = ['fine-tune', 'feature-extraction'];

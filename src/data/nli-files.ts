@@ -1,5 +1,6 @@
 import { parquetReadObjects } from 'hyparquet';
 import { readXnliTsv } from './xnli-tsv.ts';
+import { XNLI_LABELS } from './xnli-facts.ts';
 
 export { readXnliTsv };
 
@@ -10,7 +11,6 @@ export interface NliRow {
   label: number;
 }
 
-export const XNLI_LABELS = ['entailment', 'neutral', 'contradiction'] as const;
 
 /**
  * Reads XNLI-schema rows (premise, hypothesis, label) from parquet, JSON Lines or the original XNLI-1.0 TSV

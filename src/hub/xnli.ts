@@ -7,11 +7,7 @@ import { HubError } from './errors.ts';
 import { getCachedJson, putCachedJson, type FileCache } from './file-cache.ts';
 import { apiBase } from './hub-api.ts';
 
-export const XNLI_REPO = 'facebook/xnli';
-export type XnliSplit = 'train' | 'validation' | 'test';
-export const XNLI_SPLITS: readonly XnliSplit[] = ['train', 'validation', 'test'];
-/** The 15 languages of XNLI (the dataset's configs, less `all_languages`, whose schema differs). */
-export const XNLI_LANGUAGES = ['ar', 'bg', 'de', 'el', 'en', 'es', 'fr', 'hi', 'ru', 'sw', 'th', 'tr', 'ur', 'vi', 'zh'] as const;
+import { XNLI_LANGUAGES, XNLI_REPO, XNLI_SPLITS, type XnliSplit } from '../data/xnli-facts.ts';
 
 export interface XnliLocation {
   endpoint: string;

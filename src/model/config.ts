@@ -1,4 +1,5 @@
 /** Hugging Face config.json → one normalised encoder description for the three supported families. */
+import { XNLI_LABELS } from '../data/xnli-facts.ts';
 
 export const SUPPORTED_MODEL_TYPES = ['bert', 'distilbert', 'xlm-roberta', 'roberta'] as const;
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
@@ -9,7 +10,6 @@ export type Architecture = 'bert' | 'distilbert' | 'roberta';
 /** `gelu`: exact (erf); `gelu_tanh`: the tanh approximation (HF gelu_new / gelu_pytorch_tanh / gelu_fast). */
 export type Activation = 'gelu' | 'gelu_tanh' | 'relu';
 
-export const XNLI_LABELS = ['entailment', 'neutral', 'contradiction'];
 
 export interface EncoderConfig {
   modelType: ModelType;

@@ -1,8 +1,9 @@
 import { fetchJson, hubFiles, type ModelFiles } from '../hub/files.ts';
 import { fileUrlMapFiles, urlFiles } from '../hub/url-files.ts';
-import { loadXnliRows, type XnliSplit } from '../hub/xnli.ts';
+import { loadXnliRows } from '../hub/xnli.ts';
+import type { XnliSplit } from '../data/xnli-facts.ts';
 import { formatDownloadProgress, type DownloadProgress } from '../hub/download.ts';
-import { readNliFile, XNLI_LABELS, type NliRow } from '../data/nli-files.ts';
+import { readNliFile, type NliRow } from '../data/nli-files.ts';
 import { indicesHash, sampleIndices } from '../data/numpy-random.ts';
 import { loadSequenceClassifier, type SequenceClassifier } from '../model/classifier.ts';
 import { PairTokenizer, modelMaxPositions } from '../tokenize/pair-tokenizer.ts';
@@ -220,4 +221,3 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
   return runs;
 }
 
-export { XNLI_LABELS };

@@ -1,7 +1,8 @@
 // The set-up form: presets, technique, models (four reference ones one click away, a Hub search box),
 // evaluation languages, data and the numbers. It reads and writes one RunConfig. The Hub token and picked local
 // files are held outside it (hub-token.ts, local-files.ts): a RunConfig goes into links, params and exports.
-import { BACKENDS, REFERENCE_DEFAULTS, TECHNIQUES, XNLI_LANGUAGES, validateRunConfig, type BackendChoice, type RunConfig } from '../config/run-config.ts';
+import { BACKENDS, REFERENCE_DEFAULTS, TECHNIQUES, validateRunConfig, type BackendChoice, type RunConfig } from '../config/run-config.ts';
+import { XNLI_LANGUAGES } from '../data/xnli-facts.ts';
 import { DEMO_LANGUAGES, DEMO_MODEL, usesDemoData, withDemoData } from '../config/url-query.ts';
 import type { Technique } from '../train/trainer.ts';
 import { el } from './dom.ts';

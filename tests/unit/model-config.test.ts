@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseEncoderConfig, XNLI_LABELS } from '../../src/model/config.ts';
+import { parseEncoderConfig } from '../../src/model/config.ts';
+import { XNLI_LABELS } from '../../src/data/xnli-facts.ts';
 import { checkpointFixtures } from '../fixtures/checkpoints.ts';
 import { SeededRandom } from '../../src/model/prng.ts';
 

@@ -1,0 +1,9 @@
+/** What XNLI is, in one place: its languages, splits and labels (facebook/xnli on the Hub). */
+
+export const XNLI_REPO = 'facebook/xnli';
+/** The 15 languages of XNLI (the dataset's configs, less `all_languages`, whose schema differs). */
+export const XNLI_LANGUAGES = ['ar', 'bg', 'de', 'el', 'en', 'es', 'fr', 'hi', 'ru', 'sw', 'th', 'tr', 'ur', 'vi', 'zh'] as const;
+export type XnliSplit = 'train' | 'validation' | 'test';
+export const XNLI_SPLITS: readonly XnliSplit[] = ['train', 'validation', 'test'];
+/** Label ids 0, 1, 2, as the dataset and the reference's classifier number them. */
+export const XNLI_LABELS = ['entailment', 'neutral', 'contradiction'] as const;
