@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { webgpu_util, type WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { tensorFromInfo, type AdamWScalars } from './fused-ops.ts';
+import { hashString } from '../model/prng.ts';
 
 /**
  * Dropout masks drawn on the GPU. tf.dropout draws its uniforms in a JavaScript loop and uploads them: on a real
@@ -43,19 +44,13 @@ class DropoutMaskProgram {
   }
 }
 
-/** A 32-bit FNV-1a hash of the seed string: the mask stream's key. */
-function seedHash(seed: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < seed.length; i++) hash = Math.imul(hash ^ seed.charCodeAt(i), 0x01000193) >>> 0;
-  return hash;
-}
 
 export function webgpuDropoutMask(shape: number[], rate: number, seed: string): tf.Tensor | null {
   if (tf.getBackend() !== 'webgpu') return null;
   const backend = tf.backend() as unknown as WebGPUBackend;
   const keep = Math.fround(1 - rate);
   const info: TensorInfo = backend.runWebGPUProgram(new DropoutMaskProgram(shape) as never, [], 'float32', [
-    { type: 'uint32', data: [seedHash(seed)] },
+    { type: 'uint32', data: [hashString(seed)] },
     { type: 'float32', data: [keep] },
   ]);
   return tensorFromInfo(info);

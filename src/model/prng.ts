@@ -13,11 +13,8 @@ export class SeededRandom {
   constructor(seed: number | string) {
     let state = typeof seed === 'number' ? ((seed >>> 0) ^ (Math.floor(seed / 2 ** 32) >>> 0)) >>> 0 : hashString(seed);
     const next = () => {
-      state = (state + 0x9e3779b9) >>> 0;
-      let z = state;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
+      state = (state + SPLITMIX32_INCREMENT) >>> 0;
+      return splitmix32Mix(state);
     };
     this.s0 = next();
     this.s1 = next();
@@ -66,6 +63,16 @@ export class SeededRandom {
     for (let i = 0; i < count; i++) out[i] = mean + std * this.normal();
     return out;
   }
+}
+
+/** SplitMix32: the state advances by this constant, and each state is mixed into one output. */
+export const SPLITMIX32_INCREMENT = 0x9e3779b9;
+
+export function splitmix32Mix(state: number): number {
+  let z = state;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
 }
 
 function rotl(x: number, k: number): number {

@@ -1,3 +1,5 @@
+import { SPLITMIX32_INCREMENT, splitmix32Mix } from '../model/prng.ts';
+
 /**
  * A small seeded generator (SplitMix32-style) whose whole state is one 32-bit number, so a checkpoint can store
  * it and a resumed run draws exactly what an uninterrupted run would have drawn.
@@ -9,11 +11,8 @@ export class SeededRandom {
 
   /** A uniform 32-bit unsigned integer. */
   nextUint32(): number {
-    this.state = (this.state + 0x9e3779b9) >>> 0;
-    let z = this.state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
+    this.state = (this.state + SPLITMIX32_INCREMENT) >>> 0;
+    return splitmix32Mix(this.state);
   }
 
   /** A uniform float in [0, 1). */
