@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import { formatDuration } from '../src/format.ts';
 import { parseTrainArgs, TRAIN_FLAGS, UsageError as ConfigUsageError } from '../src/config/train-args.ts';
 import { validateRunConfig, type RunConfig } from '../src/config/run-config.ts';
 import { XNLI_LANGUAGES } from '../src/data/xnli-facts.ts';
@@ -95,13 +96,6 @@ function planSources(config: RunConfig) {
   return { models, repoFolders, files, train, evalSources };
 }
 
-function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
-}
 
 export function formatProgress(run: string, p: JobProgress): string | null {
   if (p.phase === 'train') {

@@ -3,6 +3,7 @@
 // since the Hub's Xet storage host was reported to fail CORS preflight for Range), a stall timeout, and size
 // and SHA-256 checks before the bytes are handed out. A file that fails a check is dropped, never returned.
 import { HubError, formatBytes } from './errors.ts';
+import { formatDuration } from '../format.ts';
 
 export interface DownloadProgress {
   /** What is downloaded, e.g. "model.safetensors". */
@@ -283,13 +284,8 @@ export function formatDownloadProgress(p: DownloadProgress): string {
   }
   const amount = p.total !== undefined ? `${formatBytes(p.loaded)} / ${formatBytes(p.total)}` : formatBytes(p.loaded);
   const rate = `${formatBytes(Math.round(p.bytesPerSecond))}/s`;
-  const tail = p.done ? 'done' : p.etaSeconds !== undefined ? `${formatSeconds(p.etaSeconds)} left` : '';
+  const tail = p.done ? 'done' : p.etaSeconds !== undefined ? `${formatDuration(p.etaSeconds)} left` : '';
   const resumed = p.resumes > 0 ? `, resumed ${p.resumes}×` : '';
   return `downloading ${p.file}: ${amount}, ${rate}${tail ? `, ${tail}` : ''}${resumed}`;
 }
 
-function formatSeconds(seconds: number): string {
-  if (seconds < 60) return `${Math.ceil(seconds)} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
-  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
-}

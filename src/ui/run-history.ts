@@ -7,7 +7,7 @@ import { downloadText, downloadUrl, lineChart } from './charts.ts';
 import { throttled } from './schedule.ts';
 import { el, setStatus } from './dom.ts';
 import type { RunStore } from './run-store.ts';
-import { formatDuration } from './training-panel.ts';
+import { formatDuration } from '../format.ts';
 
 const EXPORT_FOLDER_KEY = 'xnli.exportFolder';
 

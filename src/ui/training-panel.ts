@@ -6,6 +6,7 @@ import { lineChart, type Series } from './charts.ts';
 import { el, setStatus } from './dom.ts';
 import { throttled } from './schedule.ts';
 import type { RunStore } from './run-store.ts';
+import { formatDuration } from '../format.ts';
 
 const PHASE_TITLES: Record<JobProgress['phase'], string> = {
   load: 'Downloading the model',
@@ -15,13 +16,6 @@ const PHASE_TITLES: Record<JobProgress['phase'], string> = {
   eval: 'Evaluating',
 };
 
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return 'unknown';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h > 0 ? `${h} h ${m} min` : m > 0 ? `${m} min ${s % 60} s` : `${s} s`;
-}
 
 /**
  * Rates of counters (a run's training steps, an evaluation's pairs) over a sliding window of recent readings,
