@@ -98,24 +98,46 @@ export function modelMaxPositions(modelConfig: ModelConfigForTokenizer | undefin
   return modelConfig?.model_type === 'roberta' || modelConfig?.model_type === 'xlm-roberta' ? positions - 2 : positions;
 }
 
+export interface TokenizerFiles {
+  /** tokenizer.json as the repository has it, or as built from its vocab.txt: what a checkpoint keeps. */
+  tokenizerJsonBytes: Uint8Array;
+  tokenizerJson: unknown;
+  /** tokenizer_config.json, or {} when the repository has none. */
+  tokenizerConfig: Json;
+}
+
 /**
  * tokenizer.json and tokenizer_config.json (optional) of a model repository; without tokenizer.json, a WordPiece
  * vocab.txt built into one as transformers converts it (src/tokenize/wordpiece-vocab.ts).
  */
-export async function loadPairTokenizer(files: ModelFiles, modelConfig?: ModelConfigForTokenizer): Promise<PairTokenizer> {
+export async function loadTokenizerFiles(files: ModelFiles): Promise<TokenizerFiles> {
   let tokenizerConfig: unknown = {};
   try {
     tokenizerConfig = await fetchJson(files, 'tokenizer_config.json');
   } catch (error) {
     if (!(error instanceof MissingFileError)) throw error;
   }
-  let tokenizerJson: unknown;
+  const config = isObject(tokenizerConfig) ? tokenizerConfig : {};
   try {
-    tokenizerJson = await fetchJson(files, 'tokenizer.json');
+    const tokenizerJsonBytes = new Uint8Array(await files.fetchBytes('tokenizer.json'));
+    return { tokenizerJsonBytes, tokenizerJson: parseJson(tokenizerJsonBytes, `tokenizer.json from ${files.describe}`), tokenizerConfig: config };
   } catch (error) {
-    if (!(error instanceof MissingFileError)) throw error;
-    tokenizerJson = await vocabTxtTokenizer(files, tokenizerConfig);
+    if (!(error instanceof MissingFileError) || error.fileName !== 'tokenizer.json') throw error;
+    const tokenizerJson = await vocabTxtTokenizer(files, config);
+    return { tokenizerJsonBytes: new TextEncoder().encode(JSON.stringify(tokenizerJson)), tokenizerJson, tokenizerConfig: config };
   }
+}
+
+function parseJson(bytes: Uint8Array, what: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new Error(`${what} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export async function loadPairTokenizer(files: ModelFiles, modelConfig?: ModelConfigForTokenizer): Promise<PairTokenizer> {
+  const { tokenizerJson, tokenizerConfig } = await loadTokenizerFiles(files);
   try {
     return PairTokenizer.fromJson(tokenizerJson, tokenizerConfig, { maxPositions: modelMaxPositions(modelConfig) });
   } catch (error) {
@@ -123,7 +145,7 @@ export async function loadPairTokenizer(files: ModelFiles, modelConfig?: ModelCo
   }
 }
 
-async function vocabTxtTokenizer(files: ModelFiles, tokenizerConfig: unknown): Promise<unknown> {
+async function vocabTxtTokenizer(files: ModelFiles, tokenizerConfig: Json): Promise<unknown> {
   let vocab: ArrayBuffer;
   try {
     vocab = await files.fetchBytes('vocab.txt');
@@ -131,5 +153,5 @@ async function vocabTxtTokenizer(files: ModelFiles, tokenizerConfig: unknown): P
     if (!(error instanceof MissingFileError)) throw error;
     throw new MissingFileError('tokenizer.json', files.describe, 'nor a WordPiece vocab.txt: this app reads tokenizer.json, or vocab.txt for BERT-style models; a sentencepiece.bpe.model alone is not supported');
   }
-  return wordPieceTokenizerJson(new TextDecoder().decode(vocab), isObject(tokenizerConfig) ? tokenizerConfig : {});
+  return wordPieceTokenizerJson(new TextDecoder().decode(vocab), tokenizerConfig);
 }

@@ -1,4 +1,4 @@
-import { fetchJson, hubFiles, type ModelFiles } from '../hub/files.ts';
+import { hubFiles, type ModelFiles } from '../hub/files.ts';
 import { fileUrlMapFiles, urlFiles } from '../hub/url-files.ts';
 import { loadXnliRows } from '../hub/xnli.ts';
 import type { XnliSplit } from '../data/xnli-facts.ts';
@@ -6,7 +6,7 @@ import { formatDownloadProgress, type DownloadProgress } from '../hub/download.t
 import { readNliFile, type NliRow } from '../data/nli-files.ts';
 import { indicesHash, sampleIndices } from '../data/numpy-random.ts';
 import { loadSequenceClassifier, type SequenceClassifier } from '../model/classifier.ts';
-import { PairTokenizer, modelMaxPositions } from '../tokenize/pair-tokenizer.ts';
+import { PairTokenizer, loadTokenizerFiles, modelMaxPositions } from '../tokenize/pair-tokenizer.ts';
 import { experimentName, type RunConfig } from '../config/run-config.ts';
 import { newRunId, type MetricPoint, type RunRecord } from './run-record.ts';
 import { train, totalTrainSteps, TRAIN_DEFAULTS, type LabelledPair, type TrainOptions, type TrainProgress } from './trainer.ts';
@@ -161,10 +161,9 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
       onProgress: (p) => progress({ phase: 'load', message: `loading ${source.name}: ${p.stage}`, done: p.loaded, total: p.total }),
     });
     try {
-      const tokenizerJsonBytes = await weights.fetchBytes('tokenizer.json');
-      const tokenizerConfig = await fetchJson(weights, 'tokenizer_config.json').catch(() => ({}));
+      const { tokenizerJsonBytes, tokenizerJson, tokenizerConfig } = await loadTokenizerFiles(weights);
       const maxPositions = modelMaxPositions(model.config.raw as { max_position_embeddings?: number; model_type?: string });
-      const tokenizer = PairTokenizer.fromJson(JSON.parse(new TextDecoder().decode(tokenizerJsonBytes)), tokenizerConfig, {
+      const tokenizer = PairTokenizer.fromJson(tokenizerJson, tokenizerConfig, {
         maxPositions: config.maxLength > 0 ? Math.min(config.maxLength, maxPositions ?? config.maxLength) : maxPositions,
       });
       const encode = (rows: NliRow[], what: string): LabelledPair[] =>
@@ -188,7 +187,7 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
       };
       runs.push(run);
       await events.run(run);
-      const extraFiles = { 'tokenizer.json': new Uint8Array(tokenizerJsonBytes), 'tokenizer_config.json': new TextEncoder().encode(JSON.stringify(tokenizerConfig, null, 2)) };
+      const extraFiles = { 'tokenizer.json': tokenizerJsonBytes, 'tokenizer_config.json': new TextEncoder().encode(JSON.stringify(tokenizerConfig, null, 2)) };
       const start = resume ? await readResumePoint(model, weights, options.technique, options.adam) : undefined;
       if (start) progress({ phase: 'load', message: `resuming ${runName} at step ${start.globalStep} of ${totalSteps}` });
       try {

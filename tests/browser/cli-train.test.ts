@@ -156,6 +156,18 @@ test('feature-extraction trains exactly the parameters named classifier*', async
   }
 });
 
+test('a model folder with only pytorch_model.bin and vocab.txt trains, and its checkpoints hold safetensors and a tokenizer.json', async () => {
+  const slow = join(work, 'tiny-bert-slow');
+  await cp(join(await ensureHubFixtures(), 'fixtures', 'tiny-bert-slow'), slow, { recursive: true });
+  const out = join(work, 'slow');
+  const result = await xnliTrain(['feature-extraction', ...commonArgs().map((a) => (a === modelDir ? slow : a)), '--max-steps', '6', '--save-steps', '6', '--output-dir', out]);
+  assert.equal(result.code, 0, result.stderr);
+  const checkpoint = join(out, 'checkpoints', 'tiny-bert-slow-feature-extraction', 'checkpoint-6');
+  const tokenizer = JSON.parse(await readFile(join(checkpoint, 'tokenizer.json'), 'utf8')) as { model: { type: string } };
+  assert.equal(tokenizer.model.type, 'WordPiece');
+  assert.ok(readSafetensors(await readFile(join(checkpoint, 'model.safetensors'))).tensors.has('classifier.weight'));
+});
+
 test('bad command lines get one clear line and exit code 2', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['fine-tune', '--eval-datasets-names', 'en'], /name at least one model \(--model-names\)/],
