@@ -3,7 +3,7 @@
 import { fetchJson, MissingFileError, type ModelFiles } from '../hub/files.ts';
 import { parseEncoderConfig } from '../model/config.ts';
 import { readSafetensors } from '../model/safetensors.ts';
-import { CLASSIFIER_ARCHITECTURES } from '../train/checkpoint.ts';
+import { CLASSIFIER_ARCHITECTURES } from '../model/architecture.ts';
 
 /** Tokenizer files copied when the checkpoint has them (tokenizer.json is required). */
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'sentencepiece.bpe.model'];

@@ -7,6 +7,21 @@ import type { Architecture, EncoderConfig } from './config.ts';
 
 export const BASE_MODEL_PREFIX: Record<Architecture, string> = { bert: 'bert', distilbert: 'distilbert', roberta: 'roberta' };
 
+/** The transformers class a trained checkpoint's config.json names, by model_type. */
+export const CLASSIFIER_ARCHITECTURES: Record<string, string> = {
+  bert: 'BertForSequenceClassification',
+  distilbert: 'DistilBertForSequenceClassification',
+  'xlm-roberta': 'XLMRobertaForSequenceClassification',
+  roberta: 'RobertaForSequenceClassification',
+};
+
+/** Positions a model can embed, from its config.json: RoBERTa-style models start counting after the pad index, losing two. */
+export function modelMaxPositions(modelConfig: { max_position_embeddings?: unknown; model_type?: unknown } | undefined): number | undefined {
+  const positions = modelConfig?.max_position_embeddings;
+  if (typeof positions !== 'number') return undefined;
+  return modelConfig?.model_type === 'roberta' || modelConfig?.model_type === 'xlm-roberta' ? positions - 2 : positions;
+}
+
 export interface LayerModules {
   query: string;
   key: string;

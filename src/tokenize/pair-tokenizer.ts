@@ -3,6 +3,7 @@ import { pairTemplate, type PairTemplate } from './post-processor.ts';
 import { sentenceEncoder, type SentenceEncoder } from './sentence-encoder.ts';
 import { longestFirstLengths } from './truncation.ts';
 import { wordPieceTokenizerJson } from './wordpiece-vocab.ts';
+import { modelMaxPositions } from '../model/architecture.ts';
 
 /** One tokenised (premise, hypothesis) pair; its attention mask is all ones until padded. */
 export interface EncodedPair { inputIds: number[]; tokenTypeIds: number[] }
@@ -91,12 +92,6 @@ function padTokenId(tokenizerJson: Json, config: Json): number {
 
 export interface ModelConfigForTokenizer { max_position_embeddings?: number; model_type?: string }
 
-/** Positions a model can embed: RoBERTa-style models start counting after the pad index, losing two. */
-export function modelMaxPositions(modelConfig: ModelConfigForTokenizer | undefined): number | undefined {
-  const positions = modelConfig?.max_position_embeddings;
-  if (typeof positions !== 'number') return undefined;
-  return modelConfig?.model_type === 'roberta' || modelConfig?.model_type === 'xlm-roberta' ? positions - 2 : positions;
-}
 
 export interface TokenizerFiles {
   /** tokenizer.json as the repository has it, or as built from its vocab.txt: what a checkpoint keeps. */

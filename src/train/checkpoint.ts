@@ -1,15 +1,9 @@
 import type { SequenceClassifier } from '../model/classifier.ts';
+import { CLASSIFIER_ARCHITECTURES } from '../model/architecture.ts';
 import { writeSafetensors, type SafetensorsEntry } from '../model/safetensors.ts';
 import type { AdamW } from './adamw.ts';
 import type { RunRecord } from './run-record.ts';
 import type { LoopState, TrainOptions } from './trainer.ts';
-
-export const CLASSIFIER_ARCHITECTURES: Record<string, string> = {
-  bert: 'BertForSequenceClassification',
-  distilbert: 'DistilBertForSequenceClassification',
-  'xlm-roberta': 'XLMRobertaForSequenceClassification',
-  roberta: 'RobertaForSequenceClassification',
-};
 
 /** config.json of the trained classifier, loadable by AutoModelForSequenceClassification. */
 export function classifierConfig(model: SequenceClassifier): Record<string, unknown> {

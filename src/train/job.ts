@@ -6,7 +6,8 @@ import { formatDownloadProgress, type DownloadProgress } from '../hub/download.t
 import { readNliFile, type NliRow } from '../data/nli-files.ts';
 import { indicesHash, sampleIndices } from '../data/numpy-random.ts';
 import { loadSequenceClassifier, type SequenceClassifier } from '../model/classifier.ts';
-import { PairTokenizer, loadTokenizerFiles, modelMaxPositions } from '../tokenize/pair-tokenizer.ts';
+import { PairTokenizer, loadTokenizerFiles } from '../tokenize/pair-tokenizer.ts';
+import { modelMaxPositions } from '../model/architecture.ts';
 import { experimentName, type RunConfig } from '../config/run-config.ts';
 import { newRunId, type MetricPoint, type RunRecord } from './run-record.ts';
 import { train, totalTrainSteps, TRAIN_DEFAULTS, type LabelledPair, type TrainOptions, type TrainProgress } from './trainer.ts';
