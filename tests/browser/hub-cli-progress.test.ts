@@ -50,6 +50,15 @@ test('predict prints download progress with rate and time left', { timeout: 300_
   assert.equal(JSON.parse(result.stdout.trim()).label !== undefined, true);
 });
 
+test('a rate limit on the listing and on a file is waited out, and the CLI says so', { timeout: 300_000 }, async () => {
+  faults.length = 0;
+  faults.push({ match: '/api/models/fixtures/tiny-bert/', kind: '429', retryAfter: 1 }, { match: '/fixtures/tiny-bert/resolve/', kind: '429', retryAfter: 1 });
+  const result = await xnliTrain(['predict', '--model', 'fixtures/tiny-bert', '--input', pairsFile, '--hub-endpoint', server.url, '--backend', 'cpu']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /^the file list of fixtures\/tiny-bert: rate-limited by the Hub, retrying in 1 s$/m);
+  assert.match(result.stderr, /^config\.json: rate-limited by the Hub, retrying in 1 s$/m);
+});
+
 test('a download cut halfway is resumed, and the CLI says so', { timeout: 300_000 }, async () => {
   faults.length = 0;
   faults.push({ match: '/__storage/', kind: 'cut', fraction: 0.5 });
