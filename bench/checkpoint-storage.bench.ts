@@ -9,6 +9,7 @@ import { CHROMIUM_ARGS } from '../cli/browser.ts';
 import { ensureBuiltApp } from '../cli/app-build.ts';
 import { startHubLikeServer } from '../cli/hub-like-server.ts';
 import { findChromium } from '../scripts/ensure-chromium.mjs';
+import { installStoreHooks } from '../tests/support/store-hooks.ts';
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const megabytes = sizes.length > 0 ? sizes : [256, 1049];
@@ -17,10 +18,11 @@ async function measure(context: BrowserContext, url: string, label: string): Pro
   const page = await context.newPage();
   await page.goto(`${url}/runner.html`);
   await page.waitForFunction(() => document.documentElement.dataset.runnerReady === 'true');
+  await installStoreHooks(page);
   for (const size of megabytes) {
     for (const kind of ['opfs', 'indexeddb'] as const) {
       try {
-        const result = await page.evaluate(({ kind, size }) => window.xnliRunner.store.timeBlobStore(kind, size), { kind, size });
+        const result = await page.evaluate(({ kind, size }) => window.xnliStoreHooks!.timeBlobStore(kind, size), { kind, size });
         const mbps = (ms: number) => ((size / ms) * 1000).toFixed(0);
         console.log(`${label.padEnd(10)} ${kind.padEnd(9)} ${String(size).padStart(5)} MiB  write ${(result.writeMs / 1000).toFixed(2)} s (${mbps(result.writeMs)} MiB/s)  read ${(result.readMs / 1000).toFixed(2)} s (${mbps(result.readMs)} MiB/s)  ${result.ok ? 'ok' : 'READ BACK WRONG'}`);
       } catch (error) {

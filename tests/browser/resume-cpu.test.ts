@@ -13,6 +13,7 @@ import { launchTestBrowser, collectPageErrors } from '../support/browser.ts';
 import { readSafetensors } from '../../src/model/safetensors.ts';
 import type { MetricPoint } from '../../src/train/run-record.ts';
 import { DEMO_MODEL, demoJob, openStorePage, startDemoServer, waitForCheckpoint, PAIRS } from './resume-support.ts';
+import { installStoreHooks } from '../support/store-hooks.ts';
 
 let server: RunningServer;
 let browser: Browser;
@@ -106,7 +107,8 @@ test('a checkpoint write cut off half-way leaves the previous checkpoint listed 
   await pageA.evaluate(() => window.xnliRunner.init('cpu'));
   await pageA.evaluate((id) => window.xnliRunner.loadCheckpoint(id, null), runId);
   const logitsBefore = await pageA.evaluate((pairs) => window.xnliRunner.predict(pairs), PAIRS);
-  await pageA.evaluate((id) => void window.xnliRunner.store.writeSyntheticCheckpoint(id, 99, {
+  await installStoreHooks(pageA);
+  await pageA.evaluate((id) => void window.xnliStoreHooks!.writeSyntheticCheckpoint(id, 99, {
     'model.safetensors': 48 * 2 ** 20, 'optimizer.safetensors': 400 * 2 ** 20, 'trainer_state.json': 1000,
   }).catch(() => {}), runId);
   await pageA.waitForFunction(() => window.xnliCheckpointWrites?.includes('model.safetensors'), null, { timeout: 60_000 });
