@@ -96,7 +96,6 @@ function planSources(config: RunConfig) {
   return { models, repoFolders, files, train, evalSources };
 }
 
-
 export function formatProgress(run: string, p: JobProgress): string | null {
   if (p.phase === 'train') {
     const parts = [`${run}: step ${p.step}/${p.totalSteps}`, `epoch ${p.epoch.toFixed(2)}`];

@@ -44,7 +44,6 @@ class DropoutMaskProgram {
   }
 }
 
-
 export function webgpuDropoutMask(shape: number[], rate: number, seed: string): tf.Tensor | null {
   if (tf.getBackend() !== 'webgpu') return null;
   const backend = tf.backend() as unknown as WebGPUBackend;

@@ -11,7 +11,6 @@ export interface NliRow {
   label: number;
 }
 
-
 /**
  * Reads XNLI-schema rows (premise, hypothesis, label) from parquet, JSON Lines or the original XNLI-1.0 TSV
  * (chosen by the file name); `language` picks one language out of a multilingual TSV.

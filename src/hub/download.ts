@@ -84,12 +84,12 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Statuses worth asking again after a wait: rate limited, request timeout, server errors. */
-export const isRetryableStatus = (status: number) => status === 429 || status === 408 || status >= 500;
+const isRetryableStatus = (status: number) => status === 429 || status === 408 || status >= 500;
 /** Longer waits than this are not sat out: the error says when to try again. */
-export const MAX_RETRY_WAIT_MS = 60_000;
+const MAX_RETRY_WAIT_MS = 60_000;
 
 /** How long the server asks to wait (Retry-After: seconds or an HTTP date), else `fallbackMs`. */
-export function retryAfterMs(response: Response, fallbackMs: number): number {
+function retryAfterMs(response: Response, fallbackMs: number): number {
   const header = response.headers.get('retry-after');
   if (header === null) return fallbackMs;
   const seconds = Number(header);
@@ -106,19 +106,28 @@ export async function fetchRetrying(url: string, init: RequestInit, what: string
   for (let attempt = 1; ; attempt++) {
     const response = await fetch(url, init);
     if (!isRetryableStatus(response.status)) return response;
-    const waitMs = retryAfterMs(response, backoffMs(attempt + 1));
-    await response.body?.cancel();
-    if (waitMs > MAX_RETRY_WAIT_MS || attempt === attempts) throw rateLimitError(what, response.status, waitMs);
+    const waitMs = await retryWait(response, attempt, attempts, what);
     onRetry?.({ file: what, loaded: 0, bytesPerSecond: 0, done: false, resumes: 0, retryInSeconds: Math.ceil(waitMs / 1000), retryStatus: response.status });
     await delay(waitMs);
   }
 }
 
+/**
+ * After a retryable answer to attempt `attempt` of `attempts`: drops its body and says how long to wait before
+ * the next; throws the one-line error when that is over a minute or no attempt is left.
+ */
+async function retryWait(response: Response, attempt: number, attempts: number, what: string): Promise<number> {
+  const waitMs = retryAfterMs(response, backoffMs(attempt + 1));
+  await response.body?.cancel();
+  if (waitMs > MAX_RETRY_WAIT_MS || attempt === attempts) throw rateLimitError(what, response.status, waitMs);
+  return waitMs;
+}
+
 /** The backoff before attempt `attempt` (2, 3, ...) when the server gave no Retry-After. */
-export const backoffMs = (attempt: number) => Math.min(2000, 100 * 2 ** (attempt - 2));
+const backoffMs = (attempt: number) => Math.min(2000, 100 * 2 ** (attempt - 2));
 
 /** The error for a server that keeps refusing, or asks to wait longer than we do. */
-export function rateLimitError(what: string, status: number, waitMs: number): HubError {
+function rateLimitError(what: string, status: number, waitMs: number): HubError {
   const reason = status === 429 ? 'the Hub is rate-limiting these requests' : `the server answered HTTP ${status}`;
   return new HubError('http', `${what}: ${reason}; try again in ${Math.ceil(waitMs / 1000)} s${status === 429 ? ' (a Hugging Face token raises the limit)' : ''}.`);
 }
@@ -185,10 +194,8 @@ export async function downloadVerified(url: string, options: DownloadOptions): P
         }
       }
       if (!response.ok) {
-        if (response.status === 429 || response.status === 408 || response.status >= 500) {
-          waitMs = retryAfterMs(response, backoffMs(attempt + 1));
-          await response.body?.cancel();
-          if (waitMs > MAX_RETRY_WAIT_MS || attempt === maxAttempts) throw rateLimitError(`downloading ${file}`, response.status, waitMs);
+        if (isRetryableStatus(response.status)) {
+          waitMs = await retryWait(response, attempt, maxAttempts, `downloading ${file}`);
           lastError = new Error(`HTTP ${response.status}`);
           options.onProgress?.({ file, loaded: received, total, bytesPerSecond: 0, done: false, resumes, retryInSeconds: Math.ceil(waitMs / 1000), retryStatus: response.status });
           continue;

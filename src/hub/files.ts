@@ -21,10 +21,13 @@ export class MissingFileError extends Error {
 }
 
 export async function fetchJson<T = unknown>(files: ModelFiles, name: string): Promise<T> {
-  const bytes = await files.fetchBytes(name);
-  const text = new TextDecoder().decode(bytes);
+  return parseJsonFile<T>(await files.fetchBytes(name), name, files);
+}
+
+/** A fetched file's bytes as JSON; the error names the file and where it came from. */
+export function parseJsonFile<T = unknown>(bytes: ArrayBuffer | Uint8Array, name: string, files: Pick<ModelFiles, 'describe'>): T {
   try {
-    return JSON.parse(text) as T;
+    return JSON.parse(new TextDecoder().decode(bytes)) as T;
   } catch (error) {
     throw new Error(`${name} from ${files.describe} is not valid JSON: ${(error as Error).message}`);
   }
@@ -146,6 +149,7 @@ function withContext(error: unknown, name: string, describe: string): Error {
   return error as Error;
 }
 
-function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+/** The bytes as an ArrayBuffer of exactly their length (the view's own buffer when it is the whole of it). */
+export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
 }

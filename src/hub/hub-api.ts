@@ -82,10 +82,14 @@ async function requestListing(endpoint: string, repo: string, revision: string, 
 }
 
 /**
- * A file's size from the repository's listing (the Hub API), without touching the file or its storage host;
- * null when the endpoint has no API or does not list the file.
+ * The size of the first of `files` the repository's listing (the Hub API) names, without touching the files or
+ * their storage host; null when the endpoint has no API or lists none of them.
  */
-export async function listedFileSize(endpoint: string, repo: string, revision: string, file: string, token?: string): Promise<number | null> {
+export async function listedFileSize(endpoint: string, repo: string, revision: string, files: readonly string[], token?: string): Promise<number | null> {
   const listing = await fetchRepoListing(endpoint, repo, revision, token);
-  return listing?.files.find((f) => f.path === file)?.size ?? null;
+  for (const file of files) {
+    const size = listing?.files.find((f) => f.path === file)?.size;
+    if (size !== undefined) return size;
+  }
+  return null;
 }

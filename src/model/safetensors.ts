@@ -6,7 +6,7 @@
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
-const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = {
+export const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = {
   F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
 };
 
@@ -180,6 +180,22 @@ export type SafetensorsEntry =
   | { dtype: 'F16' | 'BF16'; shape: number[]; data: Uint16Array }
   | { dtype: 'I64'; shape: number[]; data: BigInt64Array }
   | { dtype: 'I32'; shape: number[]; data: Int32Array };
+
+/**
+ * A tensor's raw little-endian bytes (an ArrayBuffer of exactly them) as an entry for writeSafetensors: F32, F16,
+ * BF16, I64 and I32 as they are, F64 narrowed to F32; null for the small integer and boolean kinds, which no
+ * weight uses.
+ */
+export function entryFromBytes(dtype: SafetensorsDtype, shape: number[], raw: ArrayBuffer): SafetensorsEntry | null {
+  switch (dtype) {
+    case 'F32': return { dtype, shape, data: new Float32Array(raw) };
+    case 'F16': case 'BF16': return { dtype, shape, data: new Uint16Array(raw) };
+    case 'F64': return { dtype: 'F32', shape, data: Float32Array.from(new Float64Array(raw)) };
+    case 'I64': return { dtype, shape, data: new BigInt64Array(raw) };
+    case 'I32': return { dtype, shape, data: new Int32Array(raw) };
+    default: return null;
+  }
+}
 
 /**
  * Serialise tensors like the reference Rust writer: tensors ordered by alignment (widest dtype first)

@@ -6,13 +6,12 @@
  * then each storage's bytes). Tensors come out as safetensors entries (float16 and bfloat16 kept as such; the
  * safetensors reader widens them), so the rest of the loader is the same for both formats.
  */
-import type { SafetensorsDtype, SafetensorsEntry } from './safetensors.ts';
+import { BYTES_PER_ELEMENT, entryFromBytes, type SafetensorsDtype, type SafetensorsEntry } from './safetensors.ts';
 
 const STORAGE_DTYPES: Record<string, SafetensorsDtype> = {
   FloatStorage: 'F32', HalfStorage: 'F16', BFloat16Storage: 'BF16', DoubleStorage: 'F64',
   LongStorage: 'I64', IntStorage: 'I32', ShortStorage: 'I16', CharStorage: 'I8', ByteStorage: 'U8', BoolStorage: 'BOOL',
 };
-const ELEMENT_BYTES: Record<SafetensorsDtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 /** The first pickle of the legacy format: this number, as a LONG1. */
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 
@@ -66,7 +65,7 @@ export function readTorchStateDict(bytes: Uint8Array, file = 'pytorch_model.bin'
     collectStorages(stateDict, dtypes);
     for (const key of keys as string[]) {
       const elements = Number(view.getBigInt64(offset, true));
-      const length = elements * ELEMENT_BYTES[dtypes.get(key) ?? 'F32'];
+      const length = elements * BYTES_PER_ELEMENT[dtypes.get(key) ?? 'F32'];
       offset += 8;
       if (offset + length > bytes.byteLength) throw fail(`storage ${key} runs past the end of the file`);
       storages.set(key, bytes.subarray(offset, offset + length));
@@ -91,13 +90,10 @@ function collectStorages(value: Value, into: Map<string, SafetensorsDtype>): voi
   for (const tensor of value.values()) if (isTensor(tensor)) into.set(tensor.storage.key, tensor.storage.dtype);
 }
 
-/**
- * The tensor's elements in row-major order (a view with strides and an offset into its storage, copied out);
- * null for the small integer and boolean kinds, which no weight uses.
- */
+/** The tensor's elements in row-major order (a view with strides and an offset into its storage, copied out). */
 function materialise(tensor: TensorRef, storage: Uint8Array, fail: (detail: string) => Error): SafetensorsEntry | null {
   const { dtype } = tensor.storage;
-  const width = ELEMENT_BYTES[dtype];
+  const width = BYTES_PER_ELEMENT[dtype];
   const count = tensor.size.reduce((a, b) => a * b, 1);
   const out = new Uint8Array(count * width);
   const contiguous = tensor.stride.every((s, i) => s === tensor.size.slice(i + 1).reduce((a, b) => a * b, 1) || tensor.size[i] === 1);
@@ -113,15 +109,7 @@ function materialise(tensor: TensorRef, storage: Uint8Array, fail: (detail: stri
       for (let d = index.length - 1; d >= 0 && ++index[d]! === tensor.size[d]; d--) index[d] = 0;
     }
   }
-  const shape = tensor.size;
-  switch (dtype) {
-    case 'F32': return { dtype, shape, data: new Float32Array(out.buffer) };
-    case 'F16': case 'BF16': return { dtype, shape, data: new Uint16Array(out.buffer) };
-    case 'F64': return { dtype: 'F32', shape, data: Float32Array.from(new Float64Array(out.buffer)) };
-    case 'I64': return { dtype, shape, data: new BigInt64Array(out.buffer) };
-    case 'I32': return { dtype, shape, data: new Int32Array(out.buffer) };
-    default: return null;
-  }
+  return entryFromBytes(dtype, tensor.size, out.buffer);
 }
 
 /** The stored (uncompressed) files of a zip, by name, as views into `bytes` (torch.save never compresses). */

@@ -4,8 +4,8 @@
  * src/model/torch-checkpoint.ts, no code run), its shards (`pytorch_model.bin.index.json`). Float16 and bfloat16
  * stay as they are here; the safetensors reader widens them to float32.
  */
-import { fetchJson, MissingFileError, type ModelFiles } from '../hub/files.ts';
-import { readSafetensors, writeSafetensors, type SafetensorsEntry, type SafetensorsFile } from './safetensors.ts';
+import { fetchJson, MissingFileError, toArrayBuffer, type ModelFiles } from '../hub/files.ts';
+import { entryFromBytes, readSafetensors, writeSafetensors, type SafetensorsEntry, type SafetensorsFile } from './safetensors.ts';
 import { readTorchStateDict } from './torch-checkpoint.ts';
 
 export const WEIGHT_FILES = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json'] as const;
@@ -32,7 +32,7 @@ export async function fetchWeights(files: ModelFiles): Promise<Weights> {
 
 async function weightsFrom(files: ModelFiles, file: (typeof WEIGHT_FILES)[number]): Promise<ArrayBuffer> {
   if (file === 'model.safetensors') return files.fetchBytes(file);
-  if (file === 'pytorch_model.bin') return toBuffer(writeSafetensors(readTorchStateDict(new Uint8Array(await files.fetchBytes(file)), `${file} of ${files.describe}`)));
+  if (file === 'pytorch_model.bin') return toArrayBuffer(writeSafetensors(readTorchStateDict(new Uint8Array(await files.fetchBytes(file)), `${file} of ${files.describe}`)));
   const index = await fetchJson<{ weight_map?: Record<string, string> }>(files, file);
   const shards = [...new Set(Object.values(index.weight_map ?? {}))];
   if (shards.length === 0) throw new Error(`${file} of ${files.describe} names no shards (no weight_map)`);
@@ -41,22 +41,15 @@ async function weightsFrom(files: ModelFiles, file: (typeof WEIGHT_FILES)[number
     const bytes = new Uint8Array(await files.fetchBytes(shard));
     Object.assign(entries, shard.endsWith('.safetensors') ? entriesOf(readSafetensors(bytes, `${shard} of ${files.describe}`)) : readTorchStateDict(bytes, `${shard} of ${files.describe}`));
   }
-  return toBuffer(writeSafetensors(entries));
+  return toArrayBuffer(writeSafetensors(entries));
 }
 
-/** A shard's tensors as entries, raw bytes kept in their own dtype (copied: the shard's buffer is let go). */
+/** A shard's tensors as entries in their own dtype (copied: the shard's buffer is let go). */
 function entriesOf(file: SafetensorsFile): Record<string, SafetensorsEntry> {
   const out: Record<string, SafetensorsEntry> = {};
   for (const info of file.tensors.values()) {
-    const raw = file.bytes.slice(info.byteOffset, info.byteOffset + info.byteLength).buffer;
-    if (info.dtype === 'F32') out[info.name] = { dtype: 'F32', shape: info.shape, data: new Float32Array(raw) };
-    else if (info.dtype === 'F16' || info.dtype === 'BF16') out[info.name] = { dtype: info.dtype, shape: info.shape, data: new Uint16Array(raw) };
-    else if (info.dtype === 'I64') out[info.name] = { dtype: 'I64', shape: info.shape, data: new BigInt64Array(raw) };
-    else if (info.dtype === 'I32') out[info.name] = { dtype: 'I32', shape: info.shape, data: new Int32Array(raw) };
+    const entry = entryFromBytes(info.dtype, info.shape, file.bytes.slice(info.byteOffset, info.byteOffset + info.byteLength).buffer);
+    if (entry) out[info.name] = entry;
   }
   return out;
-}
-
-function toBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
 }

@@ -144,10 +144,8 @@ async function modelWeightBytes(model: TrainJob['models'][number], token: string
   const picked = model.fileUrls?.['model.safetensors'];
   if (picked) return (await (await fetch(picked)).blob()).size;
   if (model.url) return weightBytesOf(`${model.url.replace(/\/+$/, '')}/model.safetensors`);
-  for (const file of ['model.safetensors', 'pytorch_model.bin']) {
-    const listed = await listedFileSize(model.endpoint, model.repo, model.revision ?? 'main', file, token);
-    if (listed !== null) return listed;
-  }
+  const listed = await listedFileSize(model.endpoint, model.repo, model.revision ?? 'main', ['model.safetensors', 'pytorch_model.bin'], token);
+  if (listed !== null) return listed;
   const url = resolveUrl({ endpoint: model.endpoint, repo: model.repo, revision: model.revision }, 'model.safetensors');
   return weightBytesOf(url, token ? { Authorization: `Bearer ${token}` } : {});
 }

@@ -1,4 +1,4 @@
-import { fetchJson, MissingFileError, type ModelFiles } from '../hub/files.ts';
+import { fetchJson, MissingFileError, parseJsonFile, type ModelFiles } from '../hub/files.ts';
 import { pairTemplate, type PairTemplate } from './post-processor.ts';
 import { sentenceEncoder, type SentenceEncoder } from './sentence-encoder.ts';
 import { longestFirstLengths } from './truncation.ts';
@@ -92,7 +92,6 @@ function padTokenId(tokenizerJson: Json, config: Json): number {
 
 export interface ModelConfigForTokenizer { max_position_embeddings?: number; model_type?: string }
 
-
 export interface TokenizerFiles {
   /** tokenizer.json as the repository has it, or as built from its vocab.txt: what a checkpoint keeps. */
   tokenizerJsonBytes: Uint8Array;
@@ -115,19 +114,11 @@ export async function loadTokenizerFiles(files: ModelFiles): Promise<TokenizerFi
   const config = isObject(tokenizerConfig) ? tokenizerConfig : {};
   try {
     const tokenizerJsonBytes = new Uint8Array(await files.fetchBytes('tokenizer.json'));
-    return { tokenizerJsonBytes, tokenizerJson: parseJson(tokenizerJsonBytes, `tokenizer.json from ${files.describe}`), tokenizerConfig: config };
+    return { tokenizerJsonBytes, tokenizerJson: parseJsonFile(tokenizerJsonBytes, 'tokenizer.json', files), tokenizerConfig: config };
   } catch (error) {
     if (!(error instanceof MissingFileError) || error.fileName !== 'tokenizer.json') throw error;
     const tokenizerJson = await vocabTxtTokenizer(files, config);
     return { tokenizerJsonBytes: new TextEncoder().encode(JSON.stringify(tokenizerJson)), tokenizerJson, tokenizerConfig: config };
-  }
-}
-
-function parseJson(bytes: Uint8Array, what: string): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch (error) {
-    throw new Error(`${what} is not valid JSON: ${(error as Error).message}`);
   }
 }
 

@@ -16,7 +16,6 @@ const PHASE_TITLES: Record<JobProgress['phase'], string> = {
   eval: 'Evaluating',
 };
 
-
 /**
  * Rates of counters (a run's training steps, an evaluation's pairs) over a sliding window of recent readings,
  * for "per second" and "time left". Each counter keeps its own window, so training's rate survives the

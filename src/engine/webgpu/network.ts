@@ -224,7 +224,6 @@ export class EngineNetwork {
     const key = `${batchSize}x${seqLen} ${training ? 'train' : 'eval'}`;
     let plan = this.plans.get(key);
     if (!plan) {
-      this.gpu.takeUniforms();
       plan = { ...this.record(batchSize, seqLen, training), uniforms: this.gpu.takeUniforms() };
       this.plans.set(key, plan);
     }
