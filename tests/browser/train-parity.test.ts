@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import type { RunningServer } from '../support/hub-server.ts';
 import { openRunnerPage, collectPageErrors, useHubAndBrowser } from '../support/browser.ts';
 import { checkpointFixtures } from '../fixtures/checkpoints.ts';
-import { assertMatchesGolden, loadTrainGoldens, TRAIN_PARITY, trainExamples, withoutDropout } from '../reference/train-parity.ts';
+import { assertMatchesGolden, loadTrainGoldens, parityTrainOptions, TRAIN_PARITY, trainExamples, withoutDropout } from '../reference/train-parity.ts';
 import type { BackendName } from '../../src/backend/types.ts';
 
 const goldens = loadTrainGoldens();
@@ -41,7 +41,7 @@ for (const [backend, covers, webgpuEngine] of plan) {
           weightsUrl: `${server.url}/${golden.fixture}/resolve/main/model.safetensors`,
           examples: trainExamples(config.model_type as string, config.vocab_size as number),
           seed: TRAIN_PARITY.initSeed,
-          options: { webgpuEngine, technique: golden.technique, batchSize: TRAIN_PARITY.batchSize, maxSteps: TRAIN_PARITY.steps, learningRate: TRAIN_PARITY.learningRate, maxGradNorm: TRAIN_PARITY.maxGradNorm, shuffle: false, loggingSteps: 1000, evalSteps: 1000, saveSteps: 1000 },
+          options: { webgpuEngine, ...parityTrainOptions(golden.technique) },
         });
         const where = `${golden.technique} of ${golden.fixture} on ${backend}`;
         const weights = Object.fromEntries(result.trainable.map((name) => [name, result.weights[name]!]));

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SeededRandom } from '../../src/model/prng.ts';
-import type { Technique } from '../../src/train/trainer.ts';
+import type { Technique, TrainOptions } from '../../src/train/trainer.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const TRAIN_GOLDENS_PATH = join(here, 'goldens', 'training.json');
@@ -22,6 +22,14 @@ export interface TrainExample {
   inputIds: number[];
   tokenTypeIds: number[];
   label: number;
+}
+
+/** The train options of a parity case, as train_reference.py runs it: file order, nothing logged, evaluated or saved on the way. */
+export function parityTrainOptions(technique: Technique): Pick<TrainOptions, 'technique' | 'batchSize' | 'maxSteps' | 'learningRate' | 'maxGradNorm' | 'shuffle' | 'loggingSteps' | 'evalSteps' | 'saveSteps'> {
+  return {
+    technique, batchSize: TRAIN_PARITY.batchSize, maxSteps: TRAIN_PARITY.steps, learningRate: TRAIN_PARITY.learningRate,
+    maxGradNorm: TRAIN_PARITY.maxGradNorm, shuffle: false, loggingSteps: 1000, evalSteps: 1000, saveSteps: 1000,
+  };
 }
 
 /** Config with every dropout set to 0, so the reference and we compute the same function. */

@@ -11,7 +11,7 @@ import { checkpointFixtures } from '../fixtures/checkpoints.ts';
 import { FIXTURE_SENTENCES, tokenizerFixtures } from '../fixtures/tokenizers.ts';
 import { PairTokenizer } from '../../src/tokenize/pair-tokenizer.ts';
 import { ENGINE_PREDICT_MIN_PAIRS, predictPairs } from '../../src/predict.ts';
-import { loadTrainGoldens, TRAIN_PARITY, trainExamples, withoutDropout } from '../reference/train-parity.ts';
+import { loadTrainGoldens, parityTrainOptions, TRAIN_PARITY, trainExamples, withoutDropout } from '../reference/train-parity.ts';
 
 await installDawn();
 const info = await initBackend('webgpu', { fallback: false });
@@ -44,10 +44,7 @@ async function trainCases(webgpuEngine: boolean) {
     const config = withoutDropout(fixtures[golden.fixture]['config.json'] as Record<string, unknown>);
     const model = sequenceClassifierFromBuffers(config, fixtures[golden.fixture]['model.safetensors'].slice().buffer, { seed: TRAIN_PARITY.initSeed });
     const examples = trainExamples(model.config.modelType, model.config.vocabSize).map((e) => ({ pair: { inputIds: e.inputIds, tokenTypeIds: e.tokenTypeIds }, label: e.label }));
-    const result = await train(model, { trainSet: examples, options: {
-      ...TRAIN_DEFAULTS, webgpuEngine, technique: golden.technique, batchSize: TRAIN_PARITY.batchSize, maxSteps: TRAIN_PARITY.steps,
-      learningRate: TRAIN_PARITY.learningRate, maxGradNorm: TRAIN_PARITY.maxGradNorm, shuffle: false, loggingSteps: 1000, evalSteps: 1000, saveSteps: 1000, recordSteps: true,
-    }, padTokenId: model.config.padTokenId, maxLength: model.config.maxPositionEmbeddings });
+    const result = await train(model, { trainSet: examples, options: { ...TRAIN_DEFAULTS, ...parityTrainOptions(golden.technique), webgpuEngine, recordSteps: true }, padTokenId: model.config.padTokenId, maxLength: model.config.maxPositionEmbeddings });
     const weights: Record<string, number[]> = {};
     for (const p of model.parameters.filter((q) => q.trainable)) weights[p.hfName] = Array.from(await p.variable.data());
     console.log(JSON.stringify({ fixture: golden.fixture, technique: golden.technique, losses: result.stepLosses, gradNorms: result.stepGradNorms, weights }));

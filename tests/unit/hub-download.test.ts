@@ -134,8 +134,8 @@ test('a cut on a server without ranges restarts the download and still ends whol
 });
 
 test('a file\'s size for the storage estimate comes from the listing, without a request to the file or its storage host', async () => {
-  assert.equal(await listedFileSize(server.url, 'org/tiny', 'main', 'model.safetensors'), WEIGHTS.length);
-  assert.equal(await listedFileSize(server.url, 'org/tiny', 'main', 'pytorch_model.bin'), null);
+  assert.equal(await listedFileSize(server.url, 'org/tiny', 'main', ['model.safetensors']), WEIGHTS.length);
+  assert.equal(await listedFileSize(server.url, 'org/tiny', 'main', ['pytorch_model.bin']), null);
   assert.deepEqual(requests.map((r) => r.path.split('?')[0]), ['/api/models/org/tiny/revision/main', '/api/models/org/tiny/revision/main']);
 });
 

@@ -7,7 +7,7 @@ import { sequenceClassifierFromBuffers } from '../../src/model/classifier.ts';
 import { train, TRAIN_DEFAULTS, type LabelledPair } from '../../src/train/trainer.ts';
 import { linearScheduleRate } from '../../src/train/schedule.ts';
 import { checkpointFixtures } from '../fixtures/checkpoints.ts';
-import { decodeFloat32, loadTrainGoldens, TRAIN_PARITY, TRAIN_REGENERATE_COMMAND, trainExamples, withoutDropout, relativeNormError, isKeyBias } from '../reference/train-parity.ts';
+import { decodeFloat32, loadTrainGoldens, parityTrainOptions, TRAIN_PARITY, TRAIN_REGENERATE_COMMAND, trainExamples, withoutDropout, relativeNormError, isKeyBias } from '../reference/train-parity.ts';
 
 const goldens = loadTrainGoldens();
 const fixtures = checkpointFixtures();
@@ -25,19 +25,7 @@ for (const golden of goldens.cases) {
     const frozenBefore = new Map(model.parameters.map((p) => [p.hfName, Array.from(p.variable.dataSync().slice(0, 8))]));
     const initial = new Map(model.parameters.map((p) => [p.hfName, p.variable.dataSync().slice()]));
     let worst = 0;
-    const result = await train(model, { trainSet, options: {
-      ...TRAIN_DEFAULTS,
-      technique: golden.technique,
-      batchSize: TRAIN_PARITY.batchSize,
-      maxSteps: TRAIN_PARITY.steps,
-      learningRate: TRAIN_PARITY.learningRate,
-      maxGradNorm: TRAIN_PARITY.maxGradNorm,
-      shuffle: false,
-      loggingSteps: 1000,
-      evalSteps: 1000,
-      saveSteps: 1000,
-      recordSteps: true,
-    }, padTokenId: config.pad_token_id as number, maxLength: 64 });
+    const result = await train(model, { trainSet, options: { ...TRAIN_DEFAULTS, ...parityTrainOptions(golden.technique), recordSteps: true }, padTokenId: config.pad_token_id as number, maxLength: 64 });
 
     for (let k = 0; k < TRAIN_PARITY.steps; k++) {
       assert.ok(Math.abs(result.stepLosses[k] - golden.losses[k]) / golden.losses[k] < 1e-4, `loss at step ${k + 1}: ${result.stepLosses[k]} vs ${golden.losses[k]}`);
