@@ -24,9 +24,12 @@ export interface HubLikeServerOptions {
   /**
    * Folder that accepts the page's outputs: `PUT /__output/<folder>/<file>` writes into `<folder>.partial/`,
    * `POST /__output/<folder>?commit` then renames it to `<folder>`, so a crash mid-write never leaves a
-   * half-written folder under the final name.
+   * half-written folder under the final name. `GET /__output/<folder>/<file>` reads a committed file back
+   * (a resumed run's checkpoint).
    */
   outputRoot?: string;
+  /** Awaited before an output folder is committed (the CLI writes the metrics logged before it first). */
+  beforeCommit?: (folder: string) => Promise<void>;
   /** Called after each response, e.g. to log requests. */
   onResponse?: (method: string, url: string, status: number) => void;
   /** Datasets laid out as `<datasetsRoot>/<org>/<name>/<config>/<split>/*.parquet`; default `<hubRoot>/datasets`. */
@@ -243,7 +246,7 @@ async function handle(options: HubLikeServerOptions, state: ServerState, request
   if (statusFault?.kind === '404') return sendError(response, 404, 'EntryNotFound', `Entry not found (injected fault)`);
   if (statusFault?.kind === '401') return sendError(response, 401, 'GatedRepo', `Access to this resource is restricted (injected fault)`);
   if (path.startsWith('/api/') && (method === 'GET' || method === 'HEAD')) return serveApi(options, state, path, url, request, response);
-  if (options.outputRoot && path.startsWith(OUTPUT_PREFIX)) return receiveOutput(options.outputRoot, safeDecode(path.slice(OUTPUT_PREFIX.length)), url, request, response);
+  if (options.outputRoot && path.startsWith(OUTPUT_PREFIX)) return receiveOutput(options, safeDecode(path.slice(OUTPUT_PREFIX.length)), url, request, response);
   if (method !== 'GET' && method !== 'HEAD') return sendError(response, 405, 'MethodNotAllowed', `${method} is not supported`);
   const single = options.files?.[path];
   if (single) {
@@ -297,17 +300,26 @@ function hasSecret(request: IncomingMessage, secret: string, cookie: string): bo
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-async function receiveOutput(root: string, relative: string, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function receiveOutput(options: HubLikeServerOptions, relative: string, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const root = options.outputRoot!;
   const method = request.method ?? 'GET';
   if (method === 'POST' && url.searchParams.has('commit')) {
     const folder = inside(root, relative);
     if (!folder || folder === resolve(root)) return sendError(response, 400, 'BadPath', `cannot commit ${relative}`);
     if (!(await isDirectory(`${folder}.partial`))) return sendError(response, 404, 'EntryNotFound', `nothing was written to ${relative}`);
+    await options.beforeCommit?.(relative);
     await rm(folder, { recursive: true, force: true });
     await rename(`${folder}.partial`, folder);
     response.writeHead(204);
     response.end();
     return;
+  }
+  if (method === 'GET' || method === 'HEAD') {
+    // Committed files only: a resumed run reads its checkpoint back; a folder being written is not served.
+    const file = relative.split('/').some((part) => part.endsWith('.partial')) ? null : inside(root, relative);
+    const stats = file ? await statOrNull(file) : null;
+    if (!file || !stats?.isFile()) return sendError(response, 404, 'EntryNotFound', `${relative} is not in the output directory`);
+    return sendFile(file, stats, request, response);
   }
   if (method !== 'PUT') return sendError(response, 405, 'MethodNotAllowed', `${method} is not supported on outputs`);
   const slash = relative.lastIndexOf('/');

@@ -11,6 +11,11 @@ import { jsonFileQueueStorage } from '../src/tracking/node/json-file-queue-stora
 export interface RunSink {
   /** The run was created or changed (status, end time); `run.metrics` holds the whole history so far. */
   update(run: RunRecord): Promise<void>;
+  /**
+   * `run` continues from its checkpoint at `step` (`run.metrics` already cut back to it), before its first
+   * update: a sink that cannot rewrite what it holds forgets or skips what was logged after that step.
+   */
+  resume?(run: RunRecord, step: number): Promise<void>;
   /** New points, already appended to `run.metrics`. */
   metrics(run: RunRecord, points: MetricPoint[]): Promise<void>;
   /** Everything written or sent; `timeoutMs` bounds the wait for a server. */
@@ -63,6 +68,9 @@ export function restSink(url: string, queueFile: string, warn: (line: string) =>
     return logger;
   };
   return {
+    async resume(run, step) {
+      await (await loggerOf(run)).resumeAt(step);
+    },
     async update(run) {
       const logger = await loggerOf(run);
       if (run.status !== 'RUNNING') await logger.finish(run.status, run.endTime ?? Date.now(), run.error);

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { formatDuration } from '../src/format.ts';
 import { parseTrainArgs, TRAIN_FLAGS, UsageError as ConfigUsageError } from '../src/config/train-args.ts';
@@ -17,6 +17,8 @@ import { UsageError, oneLine } from './errors.ts';
 import { admitToAppServer, launchCliBrowser, startAppServer, type AppServer } from './session.ts';
 import { resolveModelSource } from './model-source.ts';
 import { runSinks, type RunSink } from './run-sinks.ts';
+import { findJobToResume, refuseUnfinishedJob, takeResumeFlag } from './job-resume.ts';
+import type { JobResumeRequest } from '../src/train/worker-protocol.ts';
 
 export const TRAIN_USAGE = `Usage: xnli-train <fine-tune|feature-extraction> [options]
        xnli-train            (no arguments: the embedded offline demo)
@@ -49,11 +51,15 @@ Ours:
   --mlflow-tracking-uri URI       http(s)://host:port logs live to an MLflow server; a folder or file:// URI is the
                                   file store to write (default: $MLFLOW_TRACKING_URI or <output-dir>/mlruns)
   --revision REV                  model revision: branch, tag or commit (default: main)
+  --resume-from-checkpoint [PATH] continue the job in --output-dir: finished models are skipped, an interrupted
+                                  run goes on from its last complete checkpoint (or from PATH, a checkpoint-N
+                                  folder), the other models train after it; the settings must be the same
   --verbose                       also print the browser's console errors
   --help                          show this help
 
 The Hugging Face token for gated or private repositories is read from $HF_TOKEN.
-Ctrl-C stops after the current step and saves a checkpoint; a second Ctrl-C quits at once.
+Ctrl-C stops after the current step and saves a checkpoint; a second Ctrl-C quits at once. Either way, or after a
+crash, the same command with --resume-from-checkpoint goes on where the job stopped.
 Exit codes: 0 done, 1 runtime failure, 2 usage error.`;
 
 /** The embedded offline demo: a tiny model and a synthetic six-language sample shipped in public/demo. */
@@ -127,12 +133,32 @@ export function accuracyTable(runs: RunRecord[], languages: string[]): string {
 class RunJournal {
   readonly runs = new Map<string, RunRecord>();
   private writes: Promise<void> = Promise.resolve();
+  /** Runs being continued, history cut back to their checkpoint: nothing is rewritten until the job takes them up. */
+  private readonly continued = new Map<string, { record: RunRecord; step: number }>();
   constructor(private readonly sinks: RunSink[]) {}
 
+  /** A resumed job: its finished runs (listed in the summary) and the runs it continues from a step. */
+  resumeFrom(finished: RunRecord[], continued: Array<{ run: RunRecord; step: number }>): void {
+    for (const run of finished) this.runs.set(run.runId, run);
+    for (const { run, step } of continued) this.continued.set(run.runId, { record: run, step });
+  }
+
   update(run: RunRecord): Promise<void> {
-    const record = { ...run, metrics: this.runs.get(run.runId)?.metrics ?? run.metrics };
+    const resumed = !this.runs.has(run.runId) ? this.continued.get(run.runId) : undefined;
+    const record = { ...run, metrics: this.runs.get(run.runId)?.metrics ?? resumed?.record.metrics ?? run.metrics };
     this.runs.set(run.runId, record);
+    if (resumed) {
+      return this.enqueue(async (sink) => {
+        await sink.resume?.(record, resumed.step);
+        await sink.update(record);
+      });
+    }
     return this.enqueue((sink) => sink.update(record));
+  }
+
+  /** Resolves once everything logged so far is written (a checkpoint is committed only after its metrics). */
+  flushed(): Promise<void> {
+    return this.writes;
   }
 
   addMetrics(runId: string, points: MetricPoint[]): Promise<void> {
@@ -162,11 +188,12 @@ class RunJournal {
   }
 }
 
-export async function runTrain(argv: readonly string[]): Promise<void> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+export async function runTrain(commandLine: readonly string[]): Promise<void> {
+  if (commandLine.includes('--help') || commandLine.includes('-h')) {
     process.stdout.write(`${TRAIN_USAGE}\n`);
     return;
   }
+  const { argv, resume: resumeFlag } = takeResumeFlag(commandLine);
   const verbose = argv.includes('--verbose');
   const args = argv.length === 0 ? demoArgs() : argv.filter((a) => a !== '--verbose');
   let config: RunConfig;
@@ -183,6 +210,7 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
 
   const sources = planSources(config);
   const outputDir = resolve(config.outputDir);
+  if (resumeFlag === null) await refuseUnfinishedJob(outputDir, config);
   await mkdir(outputDir, { recursive: true });
   let tracking: ReturnType<typeof runSinks>;
   try {
@@ -206,7 +234,18 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
   };
   process.on('SIGINT', onInterrupt);
   try {
-    server = await startAppServer({ staticRoot: dist, repoFolders: sources.repoFolders, files: sources.files, outputRoot: outputDir }, (line) => process.stderr.write(`warning: ${line}\n`));
+    server = await startAppServer({
+      staticRoot: dist, repoFolders: sources.repoFolders, files: sources.files, outputRoot: outputDir,
+      beforeCommit: () => journal.flushed(),
+    }, (line) => process.stderr.write(`warning: ${line}\n`));
+    const outputUrl = `${server.url}/__output`;
+    let resume: JobResumeRequest | undefined;
+    if (resumeFlag !== null) {
+      const found = await findJobToResume(outputDir, config, resumeFlag === true ? null : resumeFlag, (folder) => `${outputUrl}/${relative(outputDir, folder).split(sep).join('/')}`);
+      for (const line of found.plan) log(`resume: ${line}`);
+      journal.resumeFrom(found.finished, Object.values(found.request.runs));
+      resume = found.request;
+    }
     const { openRunnerPage } = await import('./browser.ts');
     browser = await launchCliBrowser((line) => process.stderr.write(`warning: ${line}\n`));
     await admitToAppServer(browser, server);
@@ -257,8 +296,8 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
     };
     try {
       await page.evaluate(
-        ({ job, backend, outputUrl }) => window.xnliRunner.train(job, backend, outputUrl),
-        { job, backend: config.backend === 'auto' ? null : config.backend, outputUrl: `${server.url}/__output` },
+        ({ job, backend, outputUrl, resume }) => window.xnliRunner.train(job, backend, outputUrl, resume),
+        { job, backend: config.backend === 'auto' ? null : config.backend, outputUrl, resume },
       );
     } catch (error) {
       failure = oneLine(error);

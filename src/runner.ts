@@ -7,6 +7,7 @@ import { registerAppShellWorker } from './sw/register.ts';
 import { loadClassifierBundle, type ClassifierBundle, type ModelSummary } from './ui/load-model.ts';
 import { predictPairs, type Prediction, type SentencePair } from './predict.ts';
 import type { TrainJob } from './train/job.ts';
+import type { JobResumeRequest } from './train/worker-protocol.ts';
 import type { RunRecord } from './train/run-record.ts';
 import { stopTrainingOnRunner, trainOnRunner, type TrainEvent } from './train/runner-training.ts';
 import { trainPrepared, type PreparedTrainingRequest, type PreparedTrainingResult } from './train/train-prepared.ts';
@@ -37,9 +38,10 @@ export interface XnliRunner {
   deviceLost(): string | null;
   /**
    * Runs a training job in the training worker: events go to `window.xnliTrainEvent`, checkpoint folders to
-   * `outputUrl` (PUT per file, then POST ?commit). Resolves when every run has ended.
+   * `outputUrl` (PUT per file, then POST ?commit). Resolves when every run has ended. With `resume`, finished
+   * models are skipped and interrupted runs continue from their checkpoints (`checkpointUrl`, under `outputUrl`).
    */
-  train(job: TrainJob, backend: BackendName | null, outputUrl: string): Promise<RunRecord[]>;
+  train(job: TrainJob, backend: BackendName | null, outputUrl: string, resume?: JobResumeRequest): Promise<RunRecord[]>;
   /** Asks a running job to stop after its current step; false when none runs. */
   stopTraining(): boolean;
   /** Runs, metric histories and checkpoints kept in this browser (src/store/). */
@@ -106,7 +108,7 @@ window.xnliRunner = {
   },
   numTensors: () => tf.memory().numTensors,
   deviceLost: () => deviceLostMessage(),
-  train: (job, backend, outputUrl) => trainOnRunner(job, backend, { outputUrl, report: (event) => window.xnliTrainEvent?.(event) }),
+  train: (job, backend, outputUrl, resume) => trainOnRunner(job, backend, { outputUrl, resume, report: (event) => window.xnliTrainEvent?.(event) }),
   stopTraining: () => stopTrainingOnRunner(),
   store: runnerStoreApi(),
   async loadCheckpoint(runId, step) {

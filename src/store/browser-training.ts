@@ -5,6 +5,7 @@ import type { BackendName } from '../backend/types.ts';
 import type { TrainJob } from '../train/job.ts';
 import type { RunRecord } from '../train/run-record.ts';
 import { startTraining, type TrainingHandle, type TrainingListener } from '../train/worker-client.ts';
+import type { JobResumeRequest } from '../train/worker-protocol.ts';
 import { removeUnlistedCheckpoints, saveCheckpoint } from './checkpoints.ts';
 import { checkFit, checkpointBytesEstimate, requestPersistentStorage, runBytesEstimate, storageStatus, weightBytesOf, type FitCheck } from './quota.ts';
 import { heldRunLocks, holdRunLock, webLocksAvailable } from './run-lock.ts';
@@ -30,13 +31,17 @@ export interface BrowserTrainingHandle {
   finished: Promise<RunRecord[]>;
 }
 
-/** The job's part that trains one model: what resuming that run needs. */
-function jobForRun(job: TrainJob, run: RunRecord): TrainJob {
-  const model = job.models.find((m) => m.name === run.tags.model_name) ?? job.models[0];
-  return { ...job, models: [model] };
+/**
+ * What resuming `run` trains: the models of its job before the run's own trained to the end (a job goes on to the
+ * next model only once a run has finished), the run continues from its checkpoint, and the models after it train.
+ */
+function jobResumeFor(job: TrainJob, run: RunRecord, step: number): JobResumeRequest {
+  const index = Math.max(0, job.models.findIndex((m) => m.name === run.tags.model_name));
+  const model = job.models[index];
+  return { finished: job.models.slice(0, index).map((m) => m.name), runs: { [model.name]: { run, step } } };
 }
 
-function session(job: TrainJob, options: BrowserTrainingOptions, held: Map<string, () => void>, resume?: { run: RunRecord; step: number }): BrowserTrainingHandle {
+function session(job: TrainJob, options: BrowserTrainingOptions, held: Map<string, () => void>, resume?: JobResumeRequest): BrowserTrainingHandle {
   const backend = options.backend ?? null;
   const keep = options.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS;
   const outer = options.listener ?? {};
@@ -55,7 +60,7 @@ function session(job: TrainJob, options: BrowserTrainingOptions, held: Map<strin
     async run(run) {
       if (!held.has(run.runId)) held.set(run.runId, await holdRunLock(run.runId));
       seen.set(run.runId, run);
-      await saveRunRecord(run, jobForRun(job, run), backend, keep);
+      await saveRunRecord(run, job, backend, keep);
       if (!webLocksAvailable()) await updateStoredRun(run.runId, (stored) => ({ ...stored, heartbeat: Date.now() }));
       if (run.status !== 'RUNNING') release(run.runId);
       await outer.run?.(run);
@@ -97,7 +102,8 @@ export function trainInBrowser(job: TrainJob, options: BrowserTrainingOptions = 
 
 /**
  * Continues an interrupted, stopped or failed run from its last checkpoint: the history is cut back to that
- * checkpoint's step and the run trains on to where an uninterrupted run would have ended.
+ * checkpoint's step and the run trains on to where an uninterrupted run would have ended; then the job's models
+ * after it train, so the whole job is finished.
  */
 export async function resumeRun(runId: string, options: BrowserTrainingOptions = {}): Promise<BrowserTrainingHandle> {
   const stored = await getStoredRun(runId);
@@ -113,7 +119,7 @@ export async function resumeRun(runId: string, options: BrowserTrainingOptions =
     const metrics = await cutMetricsBackTo(runId, last.step);
     void requestPersistentStorage();
     const run: RunRecord = { ...stored.record, metrics, status: 'RUNNING' };
-    return session(stored.job, { backend: stored.backend, keepCheckpoints: stored.keepCheckpoints, ...options }, new Map([[runId, release]]), { run, step: last.step });
+    return session(stored.job, { backend: stored.backend, keepCheckpoints: stored.keepCheckpoints, ...options }, new Map([[runId, release]]), jobResumeFor(stored.job, run, last.step));
   } catch (error) {
     release();
     throw error;

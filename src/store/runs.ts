@@ -21,7 +21,7 @@ export interface CheckpointEntry {
 
 export interface StoredRun {
   record: Omit<RunRecord, 'metrics'>;
-  /** The job narrowed to this run's model: what resuming trains. */
+  /** The job the run belongs to (its model is `record.tags.model_name`): resuming finishes the whole job. */
   job: TrainJob;
   backend: BackendName | null;
   /** Committed checkpoints, oldest first. */

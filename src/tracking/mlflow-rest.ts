@@ -57,6 +57,11 @@ export interface LoggerState {
   acknowledged: Record<string, number>;
   end?: { status: RunStatus; end_time: number };
   ended: boolean;
+  /**
+   * The run was continued from its checkpoint at `step`, so it logs again what came after it: points the server
+   * holds for later steps (`stored`, read once, by key sent) are not sent twice; `reopen` sets it RUNNING again.
+   */
+  resumed?: { step: number; stored?: Record<string, number[]>; reopen: boolean };
 }
 
 /** Where the queue lives: IndexedDB in the page (idb-queue-storage.ts), a JSON file in the CLI (node/json-file-queue-storage.ts). */
@@ -193,6 +198,21 @@ export class MlflowRestLogger {
     if (this.state.ended) return;
     if (error !== undefined) this.enqueueTags({ [ERROR_TAG]: error });
     this.state.end = { status, end_time: Math.round(endTime) };
+    await this.save();
+    this.kick();
+  }
+
+  /**
+   * The run goes on from its checkpoint at `step`: what was queued for later steps is dropped (the resumed run
+   * logs it again), and a run that had ended is set RUNNING again.
+   */
+  async resumeAt(step: number): Promise<void> {
+    this.state.queue.metrics = this.state.queue.metrics.filter((m) => m.step <= step);
+    // Points that went out unanswered are settled by the step check below, which covers every queued point.
+    this.state.uncertain = 0;
+    this.state.resumed = { step, reopen: this.state.ended || this.state.end !== undefined };
+    this.state.ended = false;
+    this.state.end = undefined;
     await this.save();
     this.kick();
   }
@@ -388,22 +408,50 @@ export class MlflowRestLogger {
   }
 
   private async storedPointCount(key: string): Promise<number> {
-    let count = 0;
+    return (await this.storedSteps(key)).length;
+  }
+
+  /** The step of every point the server holds for `key`. */
+  private async storedSteps(key: string): Promise<number[]> {
+    const steps: number[] = [];
     let pageToken: string | undefined;
     do {
       const query: Record<string, string> = { run_id: this.state.serverRunId!, metric_key: key };
       if (pageToken) query.page_token = pageToken;
       const page = await this.request('metrics/get-history', undefined, query);
-      count += (page.metrics ?? []).length;
+      for (const point of page.metrics ?? []) steps.push(Number(point.step ?? 0));
       pageToken = page.next_page_token || undefined;
     } while (pageToken);
-    return count;
+    return steps;
+  }
+
+  /** After resumeAt: reopens the run, and drops queued points of steps the server already holds for their key. */
+  private async settleResumed() {
+    const resumed = this.state.resumed;
+    if (!resumed) return;
+    if (resumed.reopen) {
+      await this.request('runs/update', { run_id: this.state.serverRunId, run_uuid: this.state.serverRunId, status: 'RUNNING' });
+      resumed.reopen = false;
+    }
+    if (!resumed.stored) {
+      const stored: Record<string, number[]> = {};
+      for (const key of Object.values(this.state.keyMap.metric)) {
+        const steps = await this.storedSteps(key);
+        this.state.acknowledged[key] = steps.length;
+        stored[key] = steps.filter((step) => step > resumed.step);
+      }
+      resumed.stored = stored;
+    }
+    const stored = resumed.stored;
+    this.state.queue.metrics = this.state.queue.metrics.filter((m) => !stored[m.key]?.includes(m.step));
+    await this.save();
   }
 
   private async sendAll() {
     if (this.state.ended) return;
     await this.ensureRun();
     await this.reconcileUncertain();
+    await this.settleResumed();
     const q = this.state.queue;
     while (q.params.length || q.tags.length || q.metrics.length) {
       const params = q.params.slice(0, MAX_PARAMS_TAGS_PER_BATCH);

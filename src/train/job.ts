@@ -13,7 +13,7 @@ import { newRunId, type MetricPoint, type RunRecord } from './run-record.ts';
 import { train, totalTrainSteps, TRAIN_DEFAULTS, type LabelledPair, type TrainOptions, type TrainProgress } from './trainer.ts';
 import { checkpointFiles } from './checkpoint.ts';
 import type { AdamW } from './adamw.ts';
-import { readResumePoint, type ResumeSource } from './resume.ts';
+import { readResumePoint, resumeConflict, type ResumeSource } from './resume.ts';
 import type { LoopState } from './trainer.ts';
 
 /** Where rows come from: a file the host serves at a URL, or an XNLI subset on the Hub. */
@@ -134,11 +134,19 @@ export function trainOptionsOf(config: RunConfig): TrainOptions {
   };
 }
 
+/** What an interrupted job already did, by model name (as the job's `models` name them). */
+export interface JobResume {
+  /** Models whose runs finished: not trained again. */
+  finished: string[];
+  /** The interrupted run of a model, continued from its checkpoint (weights, optimizer, tokenizer). */
+  runs: Record<string, ResumeSource>;
+}
+
 /**
- * Trains every model of the job in turn, each a run of its own. With `resume`, the job's one model continues
- * that run from its checkpoint: weights, optimizer and tokenizer come from the checkpoint's files.
+ * Trains every model of the job in turn, each a run of its own. With `resume`, finished models are skipped and an
+ * interrupted model's run continues from its checkpoint; the other models train from the start.
  */
-export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: () => boolean = () => false, resume?: ResumeSource): Promise<RunRecord[]> {
+export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: () => boolean = () => false, jobResume?: JobResume): Promise<RunRecord[]> {
   const { config } = job;
   const runs: RunRecord[] = [];
   events.log(`reading training data (${job.train.kind === 'xnli' ? `XNLI ${job.train.language}/${job.train.split}` : job.train.name})`);
@@ -152,11 +160,17 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
 
   for (const source of job.models) {
     if (shouldStop()) break;
-    const runName = `${source.name.split('/').pop()}-${config.technique}`;
+    if (jobResume?.finished.includes(source.name)) {
+      events.log(`${source.name}: its run finished already; not trained again`);
+      continue;
+    }
+    const resume = jobResume?.runs[source.name];
+    const runName = resume?.run.runName ?? `${source.name.split('/').pop()}-${config.technique}`;
     const progress = (p: JobProgress) => events.progress(runName, p);
     const files: ModelFiles = source.fileUrls ? fileUrlMapFiles(source.fileUrls, source.name) : source.url ? urlFiles(source.url, source.name) : hubFiles({ endpoint: source.endpoint, repo: source.repo, revision: source.revision, token: job.token }, { onProgress: onDownload });
     progress({ phase: 'load', message: `loading ${source.name}` });
     const weights: ModelFiles = resume?.files ?? files;
+    if (resume) progress({ phase: 'load', message: resume.files ? `continuing ${runName} from ${resume.files.describe}` : `restarting ${runName}: it stopped before its first checkpoint` });
     const model = await loadSequenceClassifier(weights, {
       seed: config.seed,
       onProgress: (p) => progress({ phase: 'load', message: `loading ${source.name}: ${p.stage}`, done: p.loaded, total: p.total }),
@@ -176,20 +190,19 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
       const evalSets = Object.fromEntries(Object.entries(evalRows).map(([language, rows]) => [language, encode(rows, `${language} validation pairs`)]));
       const options = trainOptionsOf(config);
       const totalSteps = totalTrainSteps(trainSet.length, options);
-      const run: RunRecord = resume ? { ...resume.run, status: 'RUNNING', endTime: undefined, error: undefined } : {
-        runId: newRunId(),
-        runName,
-        experimentName: experimentName(config.technique),
-        status: 'RUNNING',
-        startTime: Date.now(),
-        params: runParams(job, model, options, runName, totalSteps, { count: sample.rows.length, hash: sample.hash }),
-        tags: { 'mlflow.runName': runName, 'mlflow.source.name': 'xnli-browser-trainer', 'mlflow.user': 'xnli-browser-trainer', model_name: source.name, ...job.environment },
-        metrics: [],
-      };
+      const params = runParams(job, model, options, runName, totalSteps, { count: sample.rows.length, hash: sample.hash });
+      const tags = { 'mlflow.runName': runName, 'mlflow.source.name': 'xnli-browser-trainer', 'mlflow.user': 'xnli-browser-trainer', model_name: source.name, ...job.environment };
+      if (resume) {
+        const conflict = resumeConflict(resume.run, params, source.name);
+        if (conflict) throw new Error(`cannot resume ${runName}${resume.files ? ` from ${resume.files.describe}` : ''}: ${conflict}`);
+      }
+      const run: RunRecord = resume
+        ? { ...resume.run, status: 'RUNNING', endTime: undefined, error: undefined, tags: { ...resume.run.tags, ...job.environment } }
+        : { runId: newRunId(), runName, experimentName: experimentName(config.technique), status: 'RUNNING', startTime: Date.now(), params, tags, metrics: [] };
       runs.push(run);
       await events.run(run);
       const extraFiles = { 'tokenizer.json': tokenizerJsonBytes, 'tokenizer_config.json': new TextEncoder().encode(JSON.stringify(tokenizerConfig, null, 2)) };
-      const start = resume ? await readResumePoint(model, weights, options.technique, options.adam) : undefined;
+      const start = resume?.files ? await readResumePoint(model, weights, options.technique, options.adam) : undefined;
       if (start) progress({ phase: 'load', message: `resuming ${runName} at step ${start.globalStep} of ${totalSteps}` });
       try {
         const result = await train(model, { trainSet, evalSets, options, hooks: {

@@ -12,8 +12,35 @@ import type { LoopState, ResumePoint, Technique } from './trainer.ts';
 export interface ResumeSource {
   run: RunRecord;
   step: number;
-  /** The checkpoint's files: config.json, model.safetensors, optimizer.safetensors, trainer_state.json, tokenizer files. */
-  files: ModelFiles;
+  /**
+   * The checkpoint's files: config.json, model.safetensors, optimizer.safetensors, trainer_state.json, tokenizer
+   * files. Null for a run that stopped before its first checkpoint: it trains again from the start, as the same run.
+   */
+  files: ModelFiles | null;
+}
+
+/** The settings a run must keep to be continued: its parameter name and what the message calls it. */
+const RESUME_SETTINGS: Array<[param: string, setting: string]> = [
+  ['technique', 'technique'],
+  ['per_device_train_batch_size', 'batch size'],
+  ['train_sample_count', 'number of training examples'],
+  ['train_sample_sha256', 'training sample (data file, seed or shuffle)'],
+];
+
+/**
+ * Why `run` cannot be continued by a job of model `modelName` whose fresh run would log `params`, or null. One
+ * line, naming the first setting that differs.
+ */
+export function resumeConflict(run: RunRecord, params: Record<string, string>, modelName: string): string | null {
+  const recorded = run.tags.model_name;
+  if (recorded !== undefined && recorded !== modelName) return `it trained the model ${recorded}, not ${modelName}`;
+  for (const [param, setting] of RESUME_SETTINGS) {
+    const before = run.params[param];
+    if (before !== undefined && params[param] !== undefined && before !== params[param]) {
+      return `its ${setting} was ${before}, this job's is ${params[param]}: use the same settings, or start a new run`;
+    }
+  }
+  return null;
 }
 
 /** Logged once, at the end of a run: a resumed run logs them again when it ends. */

@@ -4,6 +4,7 @@ import type { BackendName } from '../backend/types.ts';
 import type { TrainJob } from './job.ts';
 import type { RunRecord } from './run-record.ts';
 import { startTraining, type TrainingHandle } from './worker-client.ts';
+import type { JobResumeRequest } from './worker-protocol.ts';
 
 /** One event of a training job, as the CLI receives it. */
 export type TrainEvent =
@@ -18,6 +19,7 @@ export interface RunnerTrainingOptions {
   /** Base URL that accepts `PUT <base>/<path>` for each file and `POST <base>/<folder>?commit` to publish a folder. */
   outputUrl: string;
   report: (event: TrainEvent) => void;
+  resume?: JobResumeRequest;
 }
 
 let active: TrainingHandle | null = null;
@@ -45,7 +47,7 @@ export async function trainOnRunner(job: TrainJob, backend: BackendName | null, 
       if (!commit.ok) throw new Error(`saving ${folder} failed: HTTP ${commit.status} ${await commit.text()}`);
       report({ type: 'checkpoint', runId: run.runId, runName: run.runName, step, path: folder });
     },
-  });
+  }, options.resume);
   try {
     return await active.finished;
   } finally {

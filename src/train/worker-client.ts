@@ -1,7 +1,7 @@
 import type { BackendInfo, BackendName } from '../backend/types.ts';
 import type { JobProgress, TrainJob } from './job.ts';
 import type { MetricPoint, RunRecord } from './run-record.ts';
-import type { FromWorker, ResumeRequest, ToWorker } from './worker-protocol.ts';
+import type { FromWorker, JobResumeRequest, ToWorker } from './worker-protocol.ts';
 
 /** After a lost device, how long the worker may take to fail on its own before it is ended. */
 export const DEVICE_LOST_GRACE_MS = 10_000;
@@ -28,7 +28,7 @@ export interface TrainingHandle {
 }
 
 /** Starts a training job in a Web Worker and relays its events. */
-export function startTraining(job: TrainJob, backend: BackendName | null, listener: TrainingListener, resume?: ResumeRequest): TrainingHandle {
+export function startTraining(job: TrainJob, backend: BackendName | null, listener: TrainingListener, resume?: JobResumeRequest): TrainingHandle {
   const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   const send = (message: ToWorker) => worker.postMessage(message);
   let settle!: { resolve: (runs: RunRecord[]) => void; reject: (error: Error) => void };

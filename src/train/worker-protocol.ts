@@ -2,16 +2,27 @@ import type { BackendInfo, BackendName } from '../backend/types.ts';
 import type { JobProgress, TrainJob } from './job.ts';
 import type { MetricPoint, RunRecord } from './run-record.ts';
 
-/** A run to continue: its record (history cut back to the checkpoint) and the checkpoint's step. */
+/** A run to continue: its record (history cut back to the checkpoint) and the checkpoint's step (0: none). */
 export interface ResumeRequest {
   run: RunRecord;
   step: number;
+  /**
+   * Where the checkpoint's files are: a folder URL (`<url>/config.json`, ...; the CLI's output folder) or, when
+   * absent, this browser's storage (the worker reads it there: a gigabyte need not cross from the page).
+   */
+  checkpointUrl?: string;
+}
+
+/** An interrupted job to finish: models whose runs finished, and the runs to continue, by model name. */
+export interface JobResumeRequest {
+  finished: string[];
+  runs: Record<string, ResumeRequest>;
 }
 
 /** Messages from the page to the training worker. */
 export type ToWorker =
-  /** With `resume`, the job's one model continues that run from its checkpoint in the browser's storage. */
-  | { type: 'start'; job: TrainJob; backend: BackendName | null; resume?: ResumeRequest }
+  /** With `resume`, the job skips the models that finished and continues the interrupted runs. */
+  | { type: 'start'; job: TrainJob; backend: BackendName | null; resume?: JobResumeRequest }
   | { type: 'stop' }
   /** Destroys the WebGPU device, as a driver reset would (tests of recovery from a lost device). */
   | { type: 'lose-device' }

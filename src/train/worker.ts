@@ -4,7 +4,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { runTrainJob } from './job.ts';
 import { checkpointModelFiles } from '../store/checkpoints.ts';
 import type { RunRecord } from './run-record.ts';
-import type { FromWorker, ToWorker } from './worker-protocol.ts';
+import type { FromWorker, JobResumeRequest, ResumeRequest, ToWorker } from './worker-protocol.ts';
+import type { JobResume } from './job.ts';
+import type { ResumeSource } from './resume.ts';
+import { urlFiles } from '../hub/url-files.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
@@ -30,6 +33,20 @@ async function chooseBackend(requested: BackendName | null): Promise<BackendInfo
   return { ...wasm, requested: null, skipped: [{ backend: 'webgpu', reason: 'the WebGPU adapter is a software renderer (SwiftShader): WASM trains faster here' }, ...wasm.skipped] };
 }
 
+async function resumeSourceOf(request: ResumeRequest): Promise<ResumeSource> {
+  if (request.step === 0) return { ...request, files: null };
+  const files = request.checkpointUrl
+    ? urlFiles(request.checkpointUrl, `checkpoint-${request.step} of ${request.run.runName}`)
+    : await checkpointModelFiles(request.run.runId, request.step);
+  return { ...request, files };
+}
+
+async function jobResumeOf(request: JobResumeRequest): Promise<JobResume> {
+  const runs: Record<string, ResumeSource> = {};
+  for (const [model, run] of Object.entries(request.runs)) runs[model] = await resumeSourceOf(run);
+  return { finished: request.finished, runs };
+}
+
 async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   try {
     const info = await chooseBackend(message.backend);
@@ -38,8 +55,7 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
       stopRequested = true;
       post({ type: 'device-lost', message: reason });
     });
-    // The worker reads the checkpoint from the browser's storage itself: a gigabyte need not cross from the page.
-    const resume = message.resume ? { ...message.resume, files: await checkpointModelFiles(message.resume.run.runId, message.resume.step) } : undefined;
+    const resume = message.resume ? await jobResumeOf(message.resume) : undefined;
     const environment = { ...message.job.environment, backend: info.backend, ...(info.adapter ? { adapter: describeBackend({ ...info, skipped: [] }) } : {}) };
     const done = await runTrainJob({ ...message.job, environment }, {
       log: (text) => post({ type: 'log', message: text }),

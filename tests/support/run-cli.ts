@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -29,4 +29,61 @@ export function xnliTrain(args: string[], env: Record<string, string> = {}): Pro
       resolvePromise({ code, stdout, stderr });
     });
   });
+}
+
+/** A running `xnli-train`, to be killed for real mid-way. */
+export interface CliProcess {
+  pid: number;
+  output(): CliResult;
+  /** Resolves when the process has exited (killed or not). */
+  exited: Promise<CliResult>;
+}
+
+/** Starts `xnli-train ARGS` in a process group of its own, isolated as xnliTrain runs it, without waiting. */
+export function startXnliTrain(args: string[], env: Record<string, string> = {}): CliProcess {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    detached: true,
+    env: { ...process.env, HF_ENDPOINT: '', HF_TOKEN: '', MLFLOW_TRACKING_URI: '', XNLI_TRAIN_PORT: '0', ...env },
+  });
+  const result: CliResult = { code: null, stdout: '', stderr: '' };
+  child.stdout!.on('data', (chunk) => (result.stdout += chunk));
+  child.stderr!.on('data', (chunk) => (result.stderr += chunk));
+  const exited = new Promise<CliResult>((resolvePromise) => child.on('close', (code) => resolvePromise({ ...result, code })));
+  return { pid: child.pid!, output: () => ({ ...result }), exited };
+}
+
+/** Every process descended from `pid` (the CLI's browser and its helpers, whatever process group they are in). */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const found: number[] = [];
+  const walk = (p: number) => (parents.get(p) ?? []).forEach((child) => (found.push(child), walk(child)));
+  walk(pid);
+  return found;
+}
+
+/**
+ * SIGKILL to the CLI's process group and to every process under it, at once: no handler runs, nothing is cleaned
+ * up, as when the machine runs out of memory or the user kills the terminal.
+ */
+export async function killForReal(cli: CliProcess): Promise<CliResult> {
+  const tree = descendants(cli.pid);
+  for (const target of [-cli.pid, ...tree]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  return cli.exited;
 }
