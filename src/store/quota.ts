@@ -74,8 +74,12 @@ export async function weightBytesOf(modelUrl: string, headers: Record<string, st
 
 export class StorageFullError extends Error {
   constructor(what: string, bytes: number, status: StorageStatus | null) {
-    const usage = status ? ` (${formatMiB(status.usage)} of ${formatMiB(status.quota)} used)` : '';
-    super(`browser storage is full: ${what} (${formatMiB(bytes)}) could not be saved${usage}. The run's metrics and earlier checkpoints are kept; delete old runs or checkpoints, or keep fewer, then resume.`);
+    // Under its quota the browser still fails a write when the disk itself is full: say which it was.
+    const diskFull = status !== null && status.usage + bytes <= status.quota;
+    const usage = status ? ` (${formatMiB(status.usage)} of the ${formatMiB(status.quota)} quota used)` : '';
+    const full = diskFull ? 'the disk holding the browser\'s storage is full' : 'browser storage is full';
+    const free = diskFull ? 'free space on the disk, or delete old runs or checkpoints' : 'delete old runs or checkpoints, or keep fewer';
+    super(`${full}: ${what} (${formatMiB(bytes)}) could not be saved${usage}. The run's metrics and earlier checkpoints are kept; ${free}, then resume.`);
     this.name = 'StorageFullError';
   }
 }

@@ -442,8 +442,14 @@ export class MlflowRestLogger {
       }
       resumed.stored = stored;
     }
+    // Each stored point stands for one queued point of its key and step (a key may log twice at one step, as
+    // `epoch` does with the loss and with an evaluation).
     const stored = resumed.stored;
-    this.state.queue.metrics = this.state.queue.metrics.filter((m) => !stored[m.key]?.includes(m.step));
+    this.state.queue.metrics = this.state.queue.metrics.filter((m) => {
+      const at = stored[m.key]?.indexOf(m.step) ?? -1;
+      if (at >= 0) stored[m.key].splice(at, 1);
+      return at < 0;
+    });
     await this.save();
   }
 

@@ -12,7 +12,8 @@ import { jsonl, markerPairs } from '../support/marker-task.ts';
 import { readMlflowStore, treeFromDirectory } from '../support/mlflow-file-store-reader.ts';
 import { FakeMlflowServer } from '../support/mlflow-fake-server.ts';
 import { importRunJson } from '../../src/tracking/run-json.ts';
-import type { MetricPoint, RunRecord } from '../../src/train/run-record.ts';
+import type { RunRecord } from '../../src/train/run-record.ts';
+import { comparableHistory, loggedTwice, TIMINGS } from '../support/metric-history.ts';
 
 let work: string;
 let cache: string;
@@ -68,12 +69,6 @@ const runNamed = async (out: string, name: string) => {
 
 const finalWeights = (out: string, run: string) => readFile(join(out, 'checkpoints', run, `checkpoint-${TOTAL_STEPS}`, 'model.safetensors'));
 
-const TIMINGS = /runtime|per_second/;
-const history = (points: MetricPoint[]) => points.filter((p) => !TIMINGS.test(p.key)).map((p) => `${p.key}@${p.step}=${p.value}`).sort();
-const twice = (points: Array<{ key: string; step: number }>) => {
-  const seen = new Set<string>();
-  return points.filter((p) => p.key !== 'epoch').map((p) => `${p.key}@${p.step}`).filter((id) => seen.has(id) || !seen.add(id));
-};
 
 async function waitFor(what: string, check: () => Promise<boolean>, cli: CliProcess, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -91,8 +86,8 @@ async function assertMatchesReference(out: string, runNames: string[], idsBefore
     const [run, expected] = [await runNamed(out, name), await runNamed(reference, name)];
     assert.equal(run.status, 'FINISHED', `${name} finished`);
     if (idsBefore.has(name)) assert.equal(run.runId, idsBefore.get(name), `${name} is the interrupted run itself, not a new one`);
-    assert.deepEqual(twice(run.metrics), [], `${name}: no step logged twice`);
-    assert.deepEqual(history(run.metrics), history(expected.metrics), `${name}: the history of an uninterrupted run`);
+    assert.deepEqual(loggedTwice(run.metrics), [], `${name}: no step logged twice`);
+    assert.deepEqual(comparableHistory(run.metrics), comparableHistory(expected.metrics), `${name}: the history of an uninterrupted run`);
     assert.ok((await finalWeights(out, name)).equals(await finalWeights(reference, name)), `${name}: model.safetensors byte-identical to the uninterrupted run's`);
   }
   for (const dir of await readdir(join(out, 'checkpoints'))) {
@@ -136,7 +131,7 @@ test('killed during the second model of a two-model job, the same command with -
   assert.equal(runs.length, 2, `one MLflow run per model: ${runs.map(([id]) => id)}`);
   const [, distilRun] = runs.find(([id]) => id === killed.runId)!;
   assert.equal(distilRun.meta.status, 3, 'FINISHED in the file store');
-  assert.deepEqual(twice(Object.entries(distilRun.metrics).flatMap(([key, points]) => points.map((p) => ({ key, step: p.step })))), []);
+  assert.deepEqual(loggedTwice(Object.entries(distilRun.metrics).flatMap(([key, points]) => points.map((p) => ({ key, step: p.step })))), []);
 });
 
 test('killed while a checkpoint is being written, the resumed run starts from the last complete one and ends identical', async () => {
@@ -186,7 +181,7 @@ test('--resume-from-checkpoint PATH continues from that checkpoint; a live MLflo
     assert.equal(mlflow.runs.size, 1, 'one run on the server');
     const [serverRun] = mlflow.runs.values();
     assert.equal(serverRun.info.status, 'FINISHED');
-    assert.deepEqual(twice(serverRun.metrics), [], 'no step logged twice on the server');
+    assert.deepEqual(loggedTwice(serverRun.metrics), [], 'no step logged twice on the server');
     const expected = await runNamed(reference, BERT_RUN);
     const keySteps = (points: Array<{ key: string; step: number }>) => points.filter((p) => !TIMINGS.test(p.key)).map((p) => `${p.key}@${p.step}`).sort();
     assert.deepEqual(keySteps(serverRun.metrics), keySteps(expected.metrics), 'the server holds every step of an uninterrupted run once');

@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startHubLikeServer, type RunningServer } from '../../cli/hub-like-server.ts';
 import { launchTestBrowser, collectPageErrors } from '../support/browser.ts';
 import { readSafetensors } from '../../src/model/safetensors.ts';
-import type { MetricPoint } from '../../src/train/run-record.ts';
+import { comparableHistory, loggedTwice } from '../support/metric-history.ts';
 import { DEMO_MODEL, demoJob, openStorePage, startDemoServer, waitForCheckpoint, PAIRS } from './resume-support.ts';
 import { installStoreHooks } from '../support/store-hooks.ts';
 
@@ -38,18 +38,6 @@ after(async () => {
   await server?.close();
 });
 
-const TIMINGS = /runtime|per_second/;
-const history = (points: MetricPoint[]) => points.filter((p) => !TIMINGS.test(p.key)).map((p) => `${p.key}@${p.step}=${p.value}`).sort();
-/** Points logged twice for one step. `epoch` is left out: it rides along with both the loss and the evaluation, as in transformers. */
-const duplicates = (points: MetricPoint[]) => {
-  const seen = new Set<string>();
-  return points.filter((p) => p.key !== 'epoch').filter((p) => {
-    const id = `${p.key}@${p.step}`;
-    if (seen.has(id)) return true;
-    seen.add(id);
-    return false;
-  });
-};
 
 // 3 epochs of 6 steps; logging every 4 and saving every 5 so checkpoints fall between logged losses.
 const TOTAL = 18;
@@ -92,8 +80,8 @@ test('a run whose page closes mid-way resumes in a new page and ends bit-identic
   assert.ok(weights[0] === weights[1], 'model.safetensors of both final checkpoints are byte for byte equal');
 
   const [a, b] = await pageB.evaluate((ids) => Promise.all(ids.map((id) => window.xnliRunner.store.get(id))), [uninterruptedId, resumedId]);
-  assert.deepEqual(duplicates(b!.record.metrics).map((p) => `${p.key}@${p.step}`), [], 'no duplicate step');
-  assert.deepEqual(history(b!.record.metrics), history(a!.record.metrics), 'no gap: the same points with the same values');
+  assert.deepEqual(loggedTwice(b!.record.metrics), [], 'no duplicate step');
+  assert.deepEqual(comparableHistory(b!.record.metrics), comparableHistory(a!.record.metrics), 'no gap: the same points with the same values');
   assert.deepEqual(a!.checkpoints.map((c) => c.step), [15, 18], 'pruned to the 2 newest');
   assert.deepEqual(b!.checkpoints.map((c) => c.step), [15, 18]);
   assert.deepEqual(await pageB.evaluate((id) => window.xnliRunner.store.folders(id, 'opfs'), resumedId).then((f) => f.length), 2, 'pruned folders are gone');

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { descendants, killAll } from './process-tree.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -52,38 +53,11 @@ export function startXnliTrain(args: string[], env: Record<string, string> = {})
   return { pid: child.pid!, output: () => ({ ...result }), exited };
 }
 
-/** Every process descended from `pid` (the CLI's browser and its helpers, whatever process group they are in). */
-function descendants(pid: number): number[] {
-  const parents = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const found: number[] = [];
-  const walk = (p: number) => (parents.get(p) ?? []).forEach((child) => (found.push(child), walk(child)));
-  walk(pid);
-  return found;
-}
-
 /**
  * SIGKILL to the CLI's process group and to every process under it, at once: no handler runs, nothing is cleaned
  * up, as when the machine runs out of memory or the user kills the terminal.
  */
 export async function killForReal(cli: CliProcess): Promise<CliResult> {
-  const tree = descendants(cli.pid);
-  for (const target of [-cli.pid, ...tree]) {
-    try {
-      process.kill(target, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
+  killAll([-cli.pid, ...descendants(cli.pid)]);
   return cli.exited;
 }

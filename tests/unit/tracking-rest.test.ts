@@ -201,3 +201,36 @@ test('only an http(s) server can be logged to live', async () => {
   const run = trainingRun({ runId: 'f'.repeat(32), runName: 'x', status: 'RUNNING', steps: 10 });
   await assert.rejects(MlflowRestLogger.open(run, { trackingUri: 'logs/mlruns', storage: new MemoryQueueStorage(), autoFlush: false }), /needs an http\(s\):\/\/ tracking URI/);
 });
+
+test('a stopped run resumed from an earlier checkpoint: RUNNING again on the server, each step stored once, FINISHED at the end', async () => {
+  const server = await new FakeMlflowServer().start();
+  try {
+    const full = trainingRun({ runId: 'd'.repeat(32), runName: 'mbert', status: 'FINISHED', steps: 1500 });
+    const storage = new MemoryQueueStorage();
+    // The first attempt logged up to step 900 and was stopped (KILLED); its checkpoint is at step 500.
+    const first: RunRecord = { ...full, status: 'RUNNING', endTime: undefined, metrics: full.metrics.filter((p) => p.step <= 900) };
+    const before = await MlflowRestLogger.open(first, options(server, { storage }));
+    await before.finish('KILLED', Date.now());
+    await before.flush();
+    const serverRunId = before.serverRunId!;
+    assert.equal(server.runs.get(serverRunId)!.info.status, 'KILLED');
+
+    // The resumed run logs every step after 500 again, with new timestamps.
+    const resumed: RunRecord = { ...full, status: 'RUNNING', endTime: undefined, metrics: full.metrics.filter((p) => p.step <= 500) };
+    const logger = await MlflowRestLogger.open(resumed, options(server, { storage }));
+    await logger.resumeAt(500);
+    await logger.logMetrics(full.metrics.filter((p) => p.step > 500).map((p) => ({ ...p, timestamp: p.timestamp + 1 })));
+    const reopened = server.requests.filter((r) => r.endpoint === 'runs/update');
+    await logger.flush();
+    assert.ok(server.requests.slice(reopened.length).some((r) => r.endpoint === 'runs/update' && r.body.status === 'RUNNING'), 'set RUNNING again');
+    await logger.finish('FINISHED', full.endTime!);
+    await logger.flush();
+    assert.equal(logger.serverRunId, serverRunId, 'the same server run');
+    const stored = server.runs.get(serverRunId)!;
+    assert.equal(stored.info.status, 'FINISHED');
+    const ids = (points: Array<{ key: string; step: number }>) => points.map((m) => `${m.key}@${m.step}`).sort();
+    assert.deepEqual(ids(stored.metrics), ids(full.metrics), 'every point stored once');
+  } finally {
+    await server.down();
+  }
+});
