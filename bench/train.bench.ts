@@ -19,9 +19,9 @@ export interface TrainPlan { backend: string; model: BenchModel; warmup: number;
 
 export interface TrainFigure extends TrainBenchResult { model: string; tokensPerSecond: number; gflops: number; vsTorch?: number }
 
-const PAGE_OUT = '/tmp/xnli-bench-page';
+export const PAGE_OUT = '/tmp/xnli-bench-page';
 
-async function buildBenchPage(): Promise<void> {
+export async function buildBenchPage(): Promise<void> {
   await build({
     configFile: false, plugins: [tfjsWasmThreadsPlugin()], root: fileURLToPath(new URL('./browser', import.meta.url)), logLevel: 'warn',
     build: { outDir: PAGE_OUT, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 5000, minify: process.env.BENCH_NO_MINIFY !== '1' },

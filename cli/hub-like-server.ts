@@ -326,7 +326,14 @@ async function receiveOutput(options: HubLikeServerOptions, relative: string, ur
   const target = slash > 0 ? inside(root, `${relative.slice(0, slash)}.partial/${relative.slice(slash + 1)}`) : null;
   if (!target) return sendError(response, 400, 'BadPath', `cannot write ${relative}: outputs go in a folder under the output directory`);
   await mkdir(dirname(target), { recursive: true });
-  await pipeline(request, createWriteStream(target));
+  // `?offset=N` appends a piece to what is there, which must be N bytes: a checkpoint streams in piece by piece.
+  const offset = Number(url.searchParams.get('offset') ?? 0);
+  if (!Number.isInteger(offset) || offset < 0) return sendError(response, 400, 'BadOffset', `offset ${url.searchParams.get('offset')} is not a byte count`);
+  if (offset > 0) {
+    const size = (await statOrNull(target))?.size ?? 0;
+    if (size !== offset) return sendError(response, 409, 'OffsetMismatch', `${relative} holds ${size} bytes, not ${offset}: a piece is missing`);
+  }
+  await pipeline(request, createWriteStream(target, { flags: offset > 0 ? 'a' : 'w' }));
   response.writeHead(201);
   response.end();
 }

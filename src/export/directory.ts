@@ -1,4 +1,7 @@
 // Export into a folder the user picks, where the browser has the File System Access API (Chromium).
+import type { ExportFile } from './hf-folder.ts';
+
+const PIECE = 8 * 1024 * 1024;
 
 interface DirectoryPickerWindow {
   showDirectoryPicker?(options?: { mode?: 'read' | 'readwrite'; id?: string }): Promise<FileSystemDirectoryHandle>;
@@ -9,7 +12,7 @@ export function canWriteFolders(): boolean {
 }
 
 /** Asks for a folder (needs a click), then writes `<folder>/<file>` into it; returns the folder's name. */
-export async function writeFolderToPickedDirectory(folder: string, files: Record<string, Uint8Array>): Promise<string> {
+export async function writeFolderToPickedDirectory(folder: string, files: ExportFile[]): Promise<string> {
   const picker = (window as DirectoryPickerWindow).showDirectoryPicker;
   if (!picker) throw new Error('this browser cannot write folders (no File System Access API): export a zip instead');
   const parent = await picker.call(window, { mode: 'readwrite', id: 'xnli-export' });
@@ -17,11 +20,19 @@ export async function writeFolderToPickedDirectory(folder: string, files: Record
   return `${parent.name}/${folder}`;
 }
 
-export async function writeFolder(parent: FileSystemDirectoryHandle, folder: string, files: Record<string, Uint8Array>): Promise<void> {
+/** Writes each file piece by piece (8 MiB at a time), so an export never holds a file whole. */
+export async function writeFolder(parent: FileSystemDirectoryHandle, folder: string, files: ExportFile[]): Promise<void> {
   const target = await parent.getDirectoryHandle(folder, { create: true });
-  for (const [name, bytes] of Object.entries(files)) {
-    const writable = await (await target.getFileHandle(name, { create: true })).createWritable();
-    await writable.write(bytes as Uint8Array<ArrayBuffer>);
-    await writable.close();
+  for (const file of files) {
+    const writable = await (await target.getFileHandle(file.name, { create: true })).createWritable();
+    try {
+      for (let start = 0; start < file.size; start += PIECE) {
+        await writable.write((await file.read(start, Math.min(start + PIECE, file.size))) as Uint8Array<ArrayBuffer>);
+      }
+      await writable.close();
+    } catch (error) {
+      await writable.abort().catch(() => {});
+      throw error;
+    }
   }
 }

@@ -1,3 +1,4 @@
+import type { RandomAccessFile } from '../model/safetensors.ts';
 import { downloadVerified, type DownloadOptions, type DownloadProgress } from './download.ts';
 import { HubError } from './errors.ts';
 import { ensureRoom, getCachedJson, putCachedJson, type FileCache } from './file-cache.ts';
@@ -11,6 +12,11 @@ export interface ModelFiles {
   readonly describe: string;
   /** The file's bytes; throws MissingFileError when the file does not exist. */
   fetchBytes(name: string): Promise<ArrayBuffer>;
+  /**
+   * The file for reading in parts, where the source can (browser storage, HTTP ranges): large safetensors files
+   * are then read a tensor at a time (src/model/weights-file.ts openSafetensorsIn). Throws MissingFileError too.
+   */
+  openFile?(name: string): Promise<RandomAccessFile>;
 }
 
 export class MissingFileError extends Error {

@@ -1,11 +1,11 @@
 /** The public model API: load a Hugging Face sequence classifier into tfjs variables, run it, save it. */
 import * as tf from '@tensorflow/tfjs-core';
-import { fetchJson, type ModelFiles } from '../hub/files.ts';
-import { fetchWeights } from './weights-file.ts';
+import { fetchJson, MissingFileError, type ModelFiles } from '../hub/files.ts';
+import { fetchWeights, openSafetensorsIn } from './weights-file.ts';
 import { parseEncoderConfig, type EncoderConfig } from './config.ts';
 import { headFeatures, headLogitsFromFeatures, sequenceClassifierLogits } from './encoder.ts';
 import { SeededRandom } from './prng.ts';
-import { isFloatDtype, readSafetensors, tensorToFloat32, writeSafetensors, type SafetensorsEntry } from './safetensors.ts';
+import { isFloatDtype, readSafetensors, tensorToFloat32, writeSafetensors, type OpenedSafetensors, type SafetensorsEntry, type SafetensorsTensorInfo } from './safetensors.ts';
 import { parameterSpecs, resolveCheckpointNames, type ParameterSpec } from './weights.ts';
 
 export interface EncodedBatch { inputIds: Int32Array; attentionMask: Int32Array; tokenTypeIds: Int32Array; batchSize: number; seqLen: number }
@@ -119,12 +119,37 @@ export async function loadSequenceClassifier(
   opts.onProgress?.({ stage: 'config' });
   const configJson = await fetchJson(files, 'config.json');
   opts.onProgress?.({ stage: 'weights' });
+  const progress = (loaded: number, total: number) => opts.onProgress?.({ stage: 'variables', loaded, total });
+  // Where the files can be read in parts (stored checkpoints, the CLI's output), one tensor at a time.
+  if (files.openFile) {
+    const opened = await openSafetensorsIn(files, 'model.safetensors').catch((error: Error) => {
+      if (error instanceof MissingFileError && error.fileName === 'model.safetensors') return null;
+      throw error;
+    });
+    if (opened) return buildClassifierReading(configJson, opened, `model.safetensors of ${files.describe}`, opts.seed, progress);
+  }
   const { bytes, file } = await fetchWeights(files);
-  return buildClassifier(configJson, bytes, `${file} of ${files.describe}`, opts.seed, (loaded, total) => opts.onProgress?.({ stage: 'variables', loaded, total }));
+  return buildClassifier(configJson, bytes, `${file} of ${files.describe}`, opts.seed, progress);
 }
 
 export function sequenceClassifierFromBuffers(configJson: unknown, safetensors: ArrayBuffer, opts: LoadOptions = {}): SequenceClassifier {
   return buildClassifier(configJson, safetensors, 'model.safetensors', opts.seed);
+}
+
+/** What a checkpoint holding `names` supplies for each parameter of the config's model. */
+function planParameters(configJson: unknown, names: Iterable<string>, source: string) {
+  const config = parseEncoderConfig(configJson);
+  const specs = parameterSpecs(config);
+  return { config, specs, resolution: resolveCheckpointNames(config, specs, names, source) };
+}
+
+function newParameter(spec: ParameterSpec, values: Float32Array): NamedParameter {
+  const variable = tf.tidy(() => tf.variable(tf.tensor(values, spec.shape, 'float32'), true));
+  return { hfName: spec.hfName, variable, trainable: true };
+}
+
+function classifierOf(plan: ReturnType<typeof planParameters>, parameters: NamedParameter[], seed: number): SequenceClassifier {
+  return new SequenceClassifier(plan.config, parameters, { initialised: plan.resolution.missingHead, ignored: plan.resolution.ignored }, seed);
 }
 
 /**
@@ -132,34 +157,45 @@ export function sequenceClassifierFromBuffers(configJson: unknown, safetensors: 
  * a second full copy of the weights.
  */
 function buildClassifier(configJson: unknown, bytes: ArrayBuffer, source: string, seed = DEFAULT_INIT_SEED, progress?: (loaded: number, total: number) => void): SequenceClassifier {
-  const config = parseEncoderConfig(configJson);
   const file = readSafetensors(bytes, source);
-  const specs = parameterSpecs(config);
-  const resolution = resolveCheckpointNames(config, specs, file.tensors.keys(), source);
+  const plan = planParameters(configJson, file.tensors.keys(), source);
   const parameters: NamedParameter[] = [];
   try {
-    specs.forEach((spec, index) => {
-      const checkpointName = resolution.sources.get(spec.hfName);
-      const values = checkpointName === undefined ? initialHeadValues(spec, config, seed) : checkpointValues(file, checkpointName, spec, source);
-      const variable = tf.tidy(() => tf.variable(tf.tensor(values, spec.shape, 'float32'), true));
-      parameters.push({ hfName: spec.hfName, variable, trainable: true });
-      progress?.(index + 1, specs.length);
+    plan.specs.forEach((spec, index) => {
+      const name = plan.resolution.sources.get(spec.hfName);
+      parameters.push(newParameter(spec, name === undefined ? initialHeadValues(spec, plan.config, seed) : (checkTensor(file.tensors.get(name)!, spec, source), tensorToFloat32(file, name))));
+      progress?.(index + 1, plan.specs.length);
     });
   } catch (error) {
     for (const p of parameters) p.variable.dispose();
     throw error;
   }
-  return new SequenceClassifier(config, parameters, { initialised: resolution.missingHead, ignored: resolution.ignored }, seed);
+  return classifierOf(plan, parameters, seed);
 }
 
-function checkpointValues(file: ReturnType<typeof readSafetensors>, name: string, spec: ParameterSpec, source: string): Float32Array {
-  const info = file.tensors.get(name)!;
+/** The same from a file read a tensor at a time: the most held beside the variables is one tensor. */
+async function buildClassifierReading(configJson: unknown, file: OpenedSafetensors, source: string, seed = DEFAULT_INIT_SEED, progress?: (loaded: number, total: number) => void): Promise<SequenceClassifier> {
+  const plan = planParameters(configJson, file.tensors.keys(), source);
+  const parameters: NamedParameter[] = [];
+  try {
+    for (const [index, spec] of plan.specs.entries()) {
+      const name = plan.resolution.sources.get(spec.hfName);
+      parameters.push(newParameter(spec, name === undefined ? initialHeadValues(spec, plan.config, seed) : (checkTensor(file.tensors.get(name)!, spec, source), await file.readFloat32(name))));
+      progress?.(index + 1, plan.specs.length);
+    }
+  } catch (error) {
+    for (const p of parameters) p.variable.dispose();
+    throw error;
+  }
+  return classifierOf(plan, parameters, seed);
+}
+
+function checkTensor(info: SafetensorsTensorInfo, spec: ParameterSpec, source: string): void {
   const sameShape = info.shape.length === spec.shape.length && info.shape.every((d, i) => d === spec.shape[i]);
   if (!sameShape) {
-    throw new Error(`${source}: tensor ${name} has shape [${info.shape.join(', ')}] but ${spec.hfName} needs [${spec.shape.join(', ')}]; config.json and the weights do not match`);
+    throw new Error(`${source}: tensor ${info.name} has shape [${info.shape.join(', ')}] but ${spec.hfName} needs [${spec.shape.join(', ')}]; config.json and the weights do not match`);
   }
-  if (!isFloatDtype(info.dtype)) throw new Error(`${source}: tensor ${name} has dtype ${info.dtype}; a weight must be F32, F16, BF16 or F64`);
-  return tensorToFloat32(file, name);
+  if (!isFloatDtype(info.dtype)) throw new Error(`${source}: tensor ${info.name} has dtype ${info.dtype}; a weight must be F32, F16, BF16 or F64`);
 }
 
 /** HF's _init_weights for Linear layers: weight ~ normal(0, initializer_range), bias 0. One stream per name, so order does not matter. */

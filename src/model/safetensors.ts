@@ -37,22 +37,35 @@ export class SafetensorsFormatError extends Error {
 /** Parse and validate the header; no tensor data is copied. */
 export function readSafetensors(input: ArrayBuffer | Uint8Array, source = 'safetensors file'): SafetensorsFile {
   const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
-  const fail = (what: string) => new SafetensorsFormatError(`${source} is not a valid safetensors file: ${what}`);
-  if (bytes.byteLength < 8) throw fail(`only ${bytes.byteLength} bytes, fewer than the 8-byte header length (truncated download?)`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
-  if (8 + headerLength > bytes.byteLength) {
-    throw fail(`header says ${headerLength} header bytes but the file has only ${bytes.byteLength - 8} after the length (truncated or not safetensors)`);
+  const headerLength = headerLengthOf(bytes, bytes.byteLength, source);
+  const { metadata, tensors } = parseHeader(bytes.subarray(8, 8 + headerLength), bytes.byteLength, source);
+  return { bytes, metadata, tensors };
+}
+
+const formatError = (source: string, what: string) => new SafetensorsFormatError(`${source} is not a valid safetensors file: ${what}`);
+
+/** The header's length from the file's first 8 bytes, checked against the file's size. */
+function headerLengthOf(first: Uint8Array, fileSize: number, source: string): number {
+  if (fileSize < 8 || first.byteLength < 8) throw formatError(source, `only ${fileSize} bytes, fewer than the 8-byte header length (truncated download?)`);
+  const headerLength = Number(new DataView(first.buffer, first.byteOffset, 8).getBigUint64(0, true));
+  if (8 + headerLength > fileSize) {
+    throw formatError(source, `header says ${headerLength} header bytes but the file has only ${fileSize - 8} after the length (truncated or not safetensors)`);
   }
+  return headerLength;
+}
+
+/** The header JSON's tensors (offsets made absolute) and metadata, validated against the file's size. */
+function parseHeader(headerBytes: Uint8Array, fileSize: number, source: string): Pick<SafetensorsFile, 'metadata' | 'tensors'> {
+  const fail = (what: string) => formatError(source, what);
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (error) {
     throw fail(`header is not valid UTF-8 JSON (${(error as Error).message})`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) throw fail('header is not a JSON object');
-  const dataStart = 8 + headerLength;
-  const dataLength = bytes.byteLength - dataStart;
+  const dataStart = 8 + headerBytes.byteLength;
+  const dataLength = fileSize - dataStart;
   const metadata: Record<string, string> = {};
   const infos: SafetensorsTensorInfo[] = [];
   for (const [name, entry] of Object.entries(header)) {
@@ -78,7 +91,44 @@ export function readSafetensors(input: ArrayBuffer | Uint8Array, source = 'safet
   for (let i = 1; i < infos.length; i++) {
     if (infos[i].byteOffset < infos[i - 1].byteOffset + infos[i - 1].byteLength) throw fail(`tensors ${infos[i - 1].name} and ${infos[i].name} overlap`);
   }
-  return { bytes, metadata, tensors: new Map(infos.map((info) => [info.name, info])) };
+  return { metadata, tensors: new Map(infos.map((info) => [info.name, info])) };
+}
+
+/** A file read in parts: browser storage and HTTP ranges can, so a large file need not be read whole. */
+export interface RandomAccessFile {
+  size: number;
+  read(start: number, end: number): Promise<Uint8Array>;
+  /** The file as a Blob, where the store keeps it as one (an OPFS file): exports join it without reading it. */
+  blob?: Blob;
+}
+
+/** A safetensors file whose tensors are read one at a time, when asked for. */
+export interface OpenedSafetensors {
+  metadata: Record<string, string>;
+  tensors: Map<string, SafetensorsTensorInfo>;
+  readFloat32(name: string): Promise<Float32Array>;
+}
+
+/** Reads the header only; each tensor is read (and widened to float32) by readFloat32: at most one held at a time. */
+export async function openSafetensors(file: RandomAccessFile, source = 'safetensors file'): Promise<OpenedSafetensors> {
+  const headerLength = headerLengthOf(await file.read(0, Math.min(8, file.size)), file.size, source);
+  const { metadata, tensors } = parseHeader(await file.read(8, 8 + headerLength), file.size, source);
+  return {
+    metadata,
+    tensors,
+    async readFloat32(name) {
+      const info = tensors.get(name);
+      if (!info) throw new Error(`tensor ${name} is not in ${source}`);
+      const bytes = await file.read(info.byteOffset, info.byteOffset + info.byteLength);
+      if (bytes.byteLength !== info.byteLength) throw new Error(`${source}: reading ${name} gave ${bytes.byteLength} of its ${info.byteLength} bytes`);
+      return tensorToFloat32({ bytes, metadata, tensors: new Map([[name, { ...info, byteOffset: 0 }]]) }, name);
+    },
+  };
+}
+
+/** A whole file in memory, opened the same way. */
+export function openedFromBytes(file: SafetensorsFile): OpenedSafetensors {
+  return { metadata: file.metadata, tensors: file.tensors, readFloat32: async (name) => tensorToFloat32(file, name) };
 }
 
 /**
@@ -197,45 +247,71 @@ export function entryFromBytes(dtype: SafetensorsDtype, shape: number[], raw: Ar
   }
 }
 
+/** A tensor to be written: its name, dtype and shape (the values come separately). */
+export interface SafetensorsTensorShape {
+  name: string;
+  dtype: SafetensorsDtype;
+  shape: number[];
+}
+
+/** Where each tensor of a safetensors file goes: the header bytes, then the tensors' data in `order`. */
+export interface SafetensorsLayout {
+  /** The 8-byte header length and the header JSON, padded with spaces to a multiple of 8 bytes. */
+  header: Uint8Array;
+  /** The tensors in file order, each with its byte length. */
+  order: Array<SafetensorsTensorShape & { byteLength: number }>;
+  /** Header plus data. */
+  totalBytes: number;
+}
+
 /**
- * Serialise tensors like the reference Rust writer: tensors ordered by alignment (widest dtype first)
- * then name, contiguous offsets, header JSON padded with spaces to a multiple of 8 bytes.
+ * Lays tensors out as the reference Rust writer does: ordered by alignment (widest dtype first) then name,
+ * contiguous offsets, header JSON padded with spaces to a multiple of 8 bytes. Knowing the layout up front lets a
+ * file be written tensor by tensor (src/train/checkpoint-stream.ts) without ever holding it whole.
  */
-export function writeSafetensors(entries: Record<string, SafetensorsEntry>, metadata: Record<string, string> = { format: 'pt' }): Uint8Array {
-  const names = Object.keys(entries).sort((a, b) => {
-    const width = BYTES_PER_ELEMENT[entries[b].dtype ?? 'F32'] - BYTES_PER_ELEMENT[entries[a].dtype ?? 'F32'];
-    return width !== 0 ? width : a < b ? -1 : a > b ? 1 : 0;
+export function safetensorsLayout(tensors: SafetensorsTensorShape[], metadata: Record<string, string> = { format: 'pt' }): SafetensorsLayout {
+  const sorted = [...tensors].sort((a, b) => {
+    const width = BYTES_PER_ELEMENT[b.dtype] - BYTES_PER_ELEMENT[a.dtype];
+    return width !== 0 ? width : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
   });
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
-  for (const name of names) {
-    const entry = entries[name];
-    const dtype = entry.dtype ?? 'F32';
+  const order = sorted.map((tensor) => {
+    const byteLength = tensor.shape.reduce((a, b) => a * b, 1) * BYTES_PER_ELEMENT[tensor.dtype];
+    header[tensor.name] = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: [offset, offset + byteLength] };
+    offset += byteLength;
+    return { ...tensor, byteLength };
+  });
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.byteLength / 8) * 8;
+  const headerBytes = new Uint8Array(8 + padded).fill(0x20);
+  new DataView(headerBytes.buffer).setBigUint64(0, BigInt(padded), true);
+  headerBytes.set(json, 8);
+  return { header: headerBytes, order, totalBytes: headerBytes.byteLength + offset };
+}
+
+/** A typed array's bytes, as stored (little-endian). */
+export function rawBytes(data: ArrayBufferView): Uint8Array {
+  if (!littleEndian) throw new Error('safetensors files are little-endian; this platform is not');
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Serialises tensors in memory (small files; large ones are streamed with safetensorsLayout). */
+export function writeSafetensors(entries: Record<string, SafetensorsEntry>, metadata: Record<string, string> = { format: 'pt' }): Uint8Array {
+  const shapes = Object.entries(entries).map(([name, entry]) => {
     const count = entry.shape.reduce((a, b) => a * b, 1);
     if (entry.data.length !== count) {
       throw new Error(`writeSafetensors: ${name} has ${entry.data.length} values but shape ${JSON.stringify(entry.shape)} needs ${count}`);
     }
-    const byteLength = count * BYTES_PER_ELEMENT[dtype];
-    header[name] = { dtype, shape: entry.shape, data_offsets: [offset, offset + byteLength] };
-    offset += byteLength;
-  }
-  let headerBytes = new TextEncoder().encode(JSON.stringify(header));
-  const padded = Math.ceil(headerBytes.byteLength / 8) * 8;
-  if (padded !== headerBytes.byteLength) {
-    const withPadding = new Uint8Array(padded).fill(0x20);
-    withPadding.set(headerBytes);
-    headerBytes = withPadding;
-  }
-  const out = new Uint8Array(8 + headerBytes.byteLength + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.byteLength), true);
-  out.set(headerBytes, 8);
-  let position = 8 + headerBytes.byteLength;
-  for (const name of names) {
-    const data = entries[name].data;
-    const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    if (!littleEndian) throw new Error('writeSafetensors needs a little-endian platform');
-    out.set(raw, position);
-    position += raw.byteLength;
+    return { name, dtype: entry.dtype ?? 'F32', shape: entry.shape };
+  });
+  const layout = safetensorsLayout(shapes, metadata);
+  const out = new Uint8Array(layout.totalBytes);
+  out.set(layout.header, 0);
+  let position = layout.header.byteLength;
+  for (const { name, byteLength } of layout.order) {
+    out.set(rawBytes(entries[name].data), position);
+    position += byteLength;
   }
   return out;
 }

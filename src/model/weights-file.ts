@@ -5,7 +5,7 @@
  * stay as they are here; the safetensors reader widens them to float32.
  */
 import { fetchJson, MissingFileError, toArrayBuffer, type ModelFiles } from '../hub/files.ts';
-import { entryFromBytes, readSafetensors, writeSafetensors, type SafetensorsEntry, type SafetensorsFile } from './safetensors.ts';
+import { entryFromBytes, openedFromBytes, openSafetensors, readSafetensors, writeSafetensors, type OpenedSafetensors, type SafetensorsEntry, type SafetensorsFile } from './safetensors.ts';
 import { readTorchStateDict } from './torch-checkpoint.ts';
 
 export const WEIGHT_FILES = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json'] as const;
@@ -14,6 +14,13 @@ export interface Weights {
   bytes: ArrayBuffer;
   /** The file (or index) they came from, for messages. */
   file: string;
+}
+
+/** A safetensors file of `files`, read a tensor at a time where the source allows it, else whole. */
+export async function openSafetensorsIn(files: ModelFiles, name: string): Promise<OpenedSafetensors> {
+  const source = `${name} of ${files.describe}`;
+  if (files.openFile) return openSafetensors(await files.openFile(name), source);
+  return openedFromBytes(readSafetensors(await files.fetchBytes(name), source));
 }
 
 export async function fetchWeights(files: ModelFiles): Promise<Weights> {

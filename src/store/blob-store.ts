@@ -3,6 +3,7 @@
 // large files several times faster, and one IndexedDB value is capped at 127 MiB in a private window, so
 // IndexedDB holds a file as 32 MiB chunks.
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
+import type { RandomAccessFile } from '../model/safetensors.ts';
 
 export type BlobStoreKind = 'opfs' | 'indexeddb';
 
@@ -10,12 +11,34 @@ export type BlobStoreKind = 'opfs' | 'indexeddb';
 export interface BlobStore {
   readonly kind: BlobStoreKind;
   write(path: string[], bytes: Uint8Array): Promise<void>;
+  /** A file written piece by piece; it exists whole only after close() (abort() leaves none). */
+  openWriter(path: string[]): Promise<BlobWriter>;
   /** The file's bytes, or null when it does not exist. */
   read(path: string[]): Promise<ArrayBuffer | null>;
+  /** The file for reading in parts (a tensor at a time), or null when it does not exist. */
+  open(path: string[]): Promise<RandomAccessFile | null>;
   /** Removes a folder and everything in it; a missing folder is no error. */
   removeFolder(path: string[]): Promise<void>;
   /** Names of the folders directly under `path`. */
   listFolders(path: string[]): Promise<string[]>;
+}
+
+export interface BlobWriter {
+  write(bytes: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** write() for any store: the bytes through a writer. */
+async function writeWhole(store: BlobStore, path: string[], bytes: Uint8Array): Promise<void> {
+  const writer = await store.openWriter(path);
+  try {
+    await writer.write(bytes);
+    await writer.close();
+  } catch (error) {
+    await writer.abort().catch(() => {});
+    throw error;
+  }
 }
 
 const OPFS_ROOT = 'xnli-checkpoints';
@@ -40,34 +63,43 @@ async function opfsFolder(path: string[], create: boolean): Promise<FileSystemDi
   return folder;
 }
 
+async function opfsFile(path: string[]): Promise<File | null> {
+  const folder = await opfsFolder(path.slice(0, -1), false);
+  if (!folder) return null;
+  try {
+    return await (await folder.getFileHandle(path.at(-1)!)).getFile();
+  } catch (error) {
+    if ((error as DOMException).name === 'NotFoundError') return null;
+    throw error;
+  }
+}
+
 export function opfsBlobStore(): BlobStore {
-  return {
+  const store: BlobStore = {
     kind: 'opfs',
-    async write(path, bytes) {
+    write: (path, bytes) => writeWhole(store, path, bytes),
+    async openWriter(path) {
       const folder = (await opfsFolder(path.slice(0, -1), true))!;
       const handle = await folder.getFileHandle(path.at(-1)!, { create: true });
       // createWritable writes to a swap file that replaces the file only on close(): never a half-written file.
       const writable = await handle.createWritable();
-      try {
-        for (let offset = 0; offset < bytes.byteLength; offset += WRITE_PIECE) {
-          await writable.write(bytes.subarray(offset, Math.min(offset + WRITE_PIECE, bytes.byteLength)) as Uint8Array<ArrayBuffer>);
-        }
-        await writable.close();
-      } catch (error) {
-        await writable.abort().catch(() => {});
-        throw error;
-      }
+      return {
+        async write(bytes) {
+          for (let offset = 0; offset < bytes.byteLength; offset += WRITE_PIECE) {
+            await writable.write(bytes.subarray(offset, Math.min(offset + WRITE_PIECE, bytes.byteLength)) as Uint8Array<ArrayBuffer>);
+          }
+        },
+        close: () => writable.close(),
+        abort: () => writable.abort(),
+      };
     },
     async read(path) {
-      const folder = await opfsFolder(path.slice(0, -1), false);
-      if (!folder) return null;
-      try {
-        const handle = await folder.getFileHandle(path.at(-1)!);
-        return await (await handle.getFile()).arrayBuffer();
-      } catch (error) {
-        if ((error as DOMException).name === 'NotFoundError') return null;
-        throw error;
-      }
+      const file = await opfsFile(path);
+      return file ? file.arrayBuffer() : null;
+    },
+    async open(path) {
+      const file = await opfsFile(path);
+      return file ? { size: file.size, blob: file, read: async (start, end) => new Uint8Array(await file.slice(start, end).arrayBuffer()) } : null;
     },
     async removeFolder(path) {
       const parent = await opfsFolder(path.slice(0, -1), false);
@@ -86,6 +118,7 @@ export function opfsBlobStore(): BlobStore {
       return names;
     },
   };
+  return store;
 }
 
 let chunkStore: UseStore | null = null;
@@ -97,22 +130,44 @@ function rangeUnder(path: string[]): IDBKeyRange {
 }
 
 export function indexedDbBlobStore(): BlobStore {
-  return {
+  const put = (path: string[], index: number, piece: Uint8Array) => chunks()('readwrite', (store) => {
+    store.put(piece, [...path, index]);
+    return promisifyRequest(store.transaction);
+  });
+  const removeRange = (range: IDBKeyRange) => chunks()('readwrite', (store) => {
+    store.delete(range);
+    return promisifyRequest(store.transaction);
+  });
+  const store: BlobStore = {
     kind: 'indexeddb',
-    async write(path, bytes) {
-      await chunks()('readwrite', (store) => {
-        store.delete(rangeUnder(path));
-        return promisifyRequest(store.transaction);
-      });
-      const count = Math.max(1, Math.ceil(bytes.byteLength / IDB_CHUNK));
-      // One transaction per chunk: a private window holds a transaction's data in memory until it commits.
-      for (let i = 0; i < count; i++) {
-        const piece = bytes.slice(i * IDB_CHUNK, Math.min((i + 1) * IDB_CHUNK, bytes.byteLength));
-        await chunks()('readwrite', (store) => {
-          store.put(piece, [...path, i]);
-          return promisifyRequest(store.transaction);
-        });
-      }
+    write: (path, bytes) => writeWhole(store, path, bytes),
+    async openWriter(path) {
+      await removeRange(rangeUnder(path));
+      // Pieces gather into IDB_CHUNK-sized records, one transaction each: a private window holds a transaction's
+      // data in memory until it commits.
+      let pending = new Uint8Array(IDB_CHUNK);
+      let used = 0;
+      let index = 0;
+      const flush = async () => {
+        await put(path, index++, pending.slice(0, used));
+        used = 0;
+      };
+      return {
+        async write(bytes) {
+          for (let offset = 0; offset < bytes.byteLength;) {
+            const take = Math.min(IDB_CHUNK - used, bytes.byteLength - offset);
+            pending.set(bytes.subarray(offset, offset + take), used);
+            used += take;
+            offset += take;
+            if (used === IDB_CHUNK) await flush();
+          }
+        },
+        async close() {
+          if (used > 0 || index === 0) await flush();
+          pending = new Uint8Array(0);
+        },
+        abort: () => removeRange(rangeUnder(path)),
+      };
     },
     async read(path) {
       const pieces = await chunks()('readonly', (store) => promisifyRequest(store.getAll(rangeUnder(path)) as IDBRequest<Uint8Array[]>));
@@ -126,6 +181,26 @@ export function indexedDbBlobStore(): BlobStore {
       }
       return out.buffer;
     },
+    async open(path) {
+      // Every chunk but the last holds IDB_CHUNK bytes (see openWriter), so a range maps onto chunk numbers.
+      const keys = await chunks()('readonly', (store) => promisifyRequest(store.getAllKeys(rangeUnder(path))));
+      if (keys.length === 0) return null;
+      const last = await chunks()('readonly', (store) => promisifyRequest(store.get([...path, keys.length - 1]) as IDBRequest<Uint8Array>));
+      const size = (keys.length - 1) * IDB_CHUNK + last.byteLength;
+      return {
+        size,
+        async read(start, end) {
+          const out = new Uint8Array(Math.max(0, Math.min(end, size) - start));
+          for (let index = Math.floor(start / IDB_CHUNK); index * IDB_CHUNK < start + out.byteLength; index++) {
+            const piece = await chunks()('readonly', (store) => promisifyRequest(store.get([...path, index]) as IDBRequest<Uint8Array>));
+            const from = Math.max(start, index * IDB_CHUNK);
+            const to = Math.min(start + out.byteLength, (index + 1) * IDB_CHUNK);
+            out.set(piece.subarray(from - index * IDB_CHUNK, to - index * IDB_CHUNK), from - start);
+          }
+          return out;
+        },
+      };
+    },
     async removeFolder(path) {
       await chunks()('readwrite', (store) => {
         store.delete(rangeUnder(path));
@@ -137,6 +212,7 @@ export function indexedDbBlobStore(): BlobStore {
       return [...new Set(keys.map((key) => String((key as IDBValidKey[])[path.length])))];
     },
   };
+  return store;
 }
 
 export function blobStoreOf(kind: BlobStoreKind): BlobStore {

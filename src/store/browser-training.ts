@@ -6,7 +6,7 @@ import type { TrainJob } from '../train/job.ts';
 import type { RunRecord } from '../train/run-record.ts';
 import { startTraining, type TrainingHandle, type TrainingListener } from '../train/worker-client.ts';
 import type { JobResumeRequest } from '../train/worker-protocol.ts';
-import { removeUnlistedCheckpoints, saveCheckpoint } from './checkpoints.ts';
+import { beginCheckpoint, removeUnlistedCheckpoints } from './checkpoints.ts';
 import { checkFit, checkpointBytesEstimate, requestPersistentStorage, runBytesEstimate, storageStatus, weightBytesOf, type FitCheck } from './quota.ts';
 import { heldRunLocks, holdRunLock, webLocksAvailable } from './run-lock.ts';
 import { appendMetrics, cutMetricsBackTo, getStoredRun, runState, saveRunRecord, updateStoredRun, type CheckpointEntry } from './runs.ts';
@@ -20,8 +20,8 @@ export interface BrowserTrainingOptions {
   backend?: BackendName | null;
   /** Checkpoints kept per run (older ones are deleted); default 2. */
   keepCheckpoints?: number;
-  /** The page's own handlers (progress, logs...), called after the store has the event. */
-  listener?: TrainingListener & { checkpointSaved?(run: RunRecord, entry: CheckpointEntry): void };
+  /** The page's own handlers (progress, logs...), called after the store has the event; checkpoints go to the store. */
+  listener?: Omit<TrainingListener, 'checkpoint'> & { checkpointSaved?(run: RunRecord, entry: CheckpointEntry): void };
 }
 
 export interface BrowserTrainingHandle {
@@ -69,11 +69,7 @@ function session(job: TrainJob, options: BrowserTrainingOptions, held: Map<strin
       await appendMetrics(runId, points);
       await outer.metrics?.(runId, points);
     },
-    async checkpoint(run, step, files) {
-      const entry = await saveCheckpoint(run.runId, step, files);
-      outer.checkpointSaved?.(run, entry);
-      await outer.checkpoint?.(run, step, files);
-    },
+    checkpoint: (run, step, files) => beginCheckpoint(run.runId, step, files, { committed: (entry) => outer.checkpointSaved?.(run, entry) }),
   }, resume);
 
   const finished = handle.finished.catch(async (error: Error) => {

@@ -64,7 +64,7 @@ export function runnerStoreApi(): RunnerStoreApi {
     async exportZip(runId, step) {
       const files = await checkpointModelFiles(runId, step ?? undefined);
       const folder = exportFolderName(files.runName, files.entry.step);
-      const zip = zipFolder(folder, await hfModelFolderFiles(files));
+      const zip = await zipFolder(folder, await hfModelFolderFiles(files));
       return { fileName: `${folder}.zip`, base64: toBase64(new Uint8Array(await zip.arrayBuffer())) };
     },
     removeUnlisted: removeUnlistedCheckpoints,

@@ -1,7 +1,7 @@
 import type { SequenceClassifier } from '../model/classifier.ts';
 import { CLASSIFIER_ARCHITECTURES } from '../model/architecture.ts';
-import { writeSafetensors, type SafetensorsEntry } from '../model/safetensors.ts';
 import type { AdamW } from './adamw.ts';
+import { bytesFile, safetensorsFile, type CheckpointFile, type StreamedTensor } from './checkpoint-stream.ts';
 import type { RunRecord } from './run-record.ts';
 import type { LoopState, TrainOptions } from './trainer.ts';
 
@@ -18,16 +18,23 @@ export function classifierConfig(model: SequenceClassifier): Record<string, unkn
   };
 }
 
+/** The model's weights under their Hugging Face names, read back one tensor at a time as the file is written. */
+export function modelSafetensorsFile(model: SequenceClassifier): CheckpointFile {
+  return safetensorsFile('model.safetensors', model.parameters.map((p) => ({
+    name: p.hfName, shape: p.variable.shape, read: async () => (await p.variable.data()) as Float32Array,
+  })));
+}
+
 /** AdamW's moments under the parameters' Hugging Face names, with the step in the metadata, for resuming. */
-async function optimizerSafetensors(model: SequenceClassifier, optimizer: AdamW): Promise<Uint8Array> {
-  const entries: Record<string, SafetensorsEntry> = {};
+function optimizerSafetensorsFile(model: SequenceClassifier, optimizer: AdamW): CheckpointFile {
+  const tensors: StreamedTensor[] = [];
   for (const p of model.parameters) {
     const state = optimizer.stateOf(p.variable);
     if (!state) continue;
-    entries[`${p.hfName}.exp_avg`] = { dtype: 'F32', shape: p.variable.shape, data: (await state.m.data()) as Float32Array };
-    entries[`${p.hfName}.exp_avg_sq`] = { dtype: 'F32', shape: p.variable.shape, data: (await state.v.data()) as Float32Array };
+    tensors.push({ name: `${p.hfName}.exp_avg`, shape: p.variable.shape, read: async () => (await state.m.data()) as Float32Array });
+    tensors.push({ name: `${p.hfName}.exp_avg_sq`, shape: p.variable.shape, read: async () => (await state.v.data()) as Float32Array });
   }
-  return writeSafetensors(entries, { format: 'pt', step: String(optimizer.step) });
+  return safetensorsFile('optimizer.safetensors', tensors, { format: 'pt', step: String(optimizer.step) });
 }
 
 export interface CheckpointContext {
@@ -50,8 +57,11 @@ export interface ResumeFields extends LoopState {
   batch_in_epoch: number;
 }
 
-/** A checkpoint folder in the Hugging Face Trainer's layout, as file name → bytes. */
-export async function checkpointFiles(model: SequenceClassifier, optimizer: AdamW, context: CheckpointContext): Promise<Record<string, Uint8Array>> {
+/**
+ * A checkpoint folder in the Hugging Face Trainer's layout, as files streamed from the backend: the weights and
+ * moments are read tensor by tensor while a writer takes them (src/train/checkpoint-stream.ts).
+ */
+export function checkpointFiles(model: SequenceClassifier, optimizer: AdamW, context: CheckpointContext): CheckpointFile[] {
   const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
   const logHistory = groupByStep(context.run);
   const trainerState = {
@@ -67,14 +77,14 @@ export async function checkpointFiles(model: SequenceClassifier, optimizer: Adam
     run_id: context.run.runId,
     ...(context.loopState ? { xnli_resume: resumeFields(context) } : {}),
   };
-  return {
-    'config.json': json(classifierConfig(model)),
-    'model.safetensors': await model.toSafetensorsAsync(),
-    'optimizer.safetensors': await optimizerSafetensors(model, optimizer),
-    'trainer_state.json': json(trainerState),
-    // Copies: each checkpoint's buffers are handed over (transferred) on their own.
-    ...Object.fromEntries(Object.entries(context.extraFiles).map(([name, bytes]) => [name, bytes.slice()])),
-  };
+  return [
+    bytesFile('config.json', json(classifierConfig(model))),
+    modelSafetensorsFile(model),
+    optimizerSafetensorsFile(model, optimizer),
+    bytesFile('trainer_state.json', json(trainerState)),
+    // Copies: each checkpoint's pieces are handed over (transferred) on their own.
+    ...Object.entries(context.extraFiles).map(([name, bytes]) => bytesFile(name, bytes.slice())),
+  ];
 }
 
 function resumeFields(context: CheckpointContext): ResumeFields {

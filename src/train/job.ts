@@ -12,6 +12,7 @@ import { experimentName, type RunConfig } from '../config/run-config.ts';
 import { newRunId, type MetricPoint, type RunRecord } from './run-record.ts';
 import { train, totalTrainSteps, TRAIN_DEFAULTS, type LabelledPair, type TrainOptions, type TrainProgress } from './trainer.ts';
 import { checkpointFiles } from './checkpoint.ts';
+import type { CheckpointFile } from './checkpoint-stream.ts';
 import type { AdamW } from './adamw.ts';
 import { readResumePoint, resumeConflict, type ResumeSource } from './resume.ts';
 import type { LoopState } from './trainer.ts';
@@ -49,7 +50,8 @@ export interface JobEvents {
   /** A run was created or changed status: persist it. */
   run(run: RunRecord): void | Promise<void>;
   metrics(run: RunRecord, points: MetricPoint[]): void | Promise<void>;
-  checkpoint(run: RunRecord, step: number, files: Record<string, Uint8Array>): void | Promise<void>;
+  /** Stores the checkpoint's files, streaming them (src/train/checkpoint-stream.ts); training waits for it. */
+  checkpoint(run: RunRecord, step: number, files: CheckpointFile[]): void | Promise<void>;
 }
 
 async function loadRows(source: DataSource, endpoint: string, token: string | undefined, onProgress?: (p: DownloadProgress) => void, language?: string): Promise<NliRow[]> {
@@ -212,7 +214,7 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
             await events.metrics(run, points);
           },
           onCheckpoint: async (step: number, optimizer: AdamW, loopState: LoopState) => {
-            const files = await checkpointFiles(model, optimizer, { run, step, totalSteps, stepsPerEpoch: Math.ceil(trainSet.length / options.batchSize), options, extraFiles, loopState });
+            const files = checkpointFiles(model, optimizer, { run, step, totalSteps, stepsPerEpoch: Math.ceil(trainSet.length / options.batchSize), options, extraFiles, loopState });
             await events.checkpoint(run, step, files);
           },
           shouldStop,

@@ -2,7 +2,7 @@
 // the metric history cut back to the checkpoint's step.
 import { fetchJson, type ModelFiles } from '../hub/files.ts';
 import type { SequenceClassifier } from '../model/classifier.ts';
-import { readSafetensors, tensorToFloat32 } from '../model/safetensors.ts';
+import { openSafetensorsIn } from '../model/weights-file.ts';
 import { AdamW, type AdamWConfig } from './adamw.ts';
 import type { ResumeFields } from './checkpoint.ts';
 import type { MetricPoint, RunRecord } from './run-record.ts';
@@ -88,10 +88,11 @@ export async function readResumePoint(
     throw new Error(`trainer_state.json of ${files.describe} has no valid global_step; this checkpoint cannot be resumed`);
   }
   const source = `optimizer.safetensors of ${files.describe}`;
-  const file = readSafetensors(await files.fetchBytes('optimizer.safetensors'), source);
+  // Read a tensor at a time where the store allows: the moments are twice the model's size.
+  const file = await openSafetensorsIn(files, 'optimizer.safetensors');
   const step = Number(file.metadata.step ?? state.global_step);
   model.setTrainable(technique);
-  const states = [];
+  const restored = [];
   for (const p of model.parameters.filter((p) => p.trainable)) {
     const m = file.tensors.get(`${p.hfName}.exp_avg`);
     const v = file.tensors.get(`${p.hfName}.exp_avg_sq`);
@@ -103,9 +104,15 @@ export async function readResumePoint(
     if (m.shape.join(',') !== expected || v.shape.join(',') !== expected) {
       throw new Error(`${source}: the state of ${p.hfName} has shape [${m.shape}] but the parameter is [${p.variable.shape}]`);
     }
-    states.push({ variable: p.variable, m: tensorToFloat32(file, m.name), v: tensorToFloat32(file, v.name) });
+    restored.push({ variable: p.variable, m: m.name, v: v.name });
   }
   const optimizer = new AdamW(adam);
-  optimizer.restore(step, states);
+  try {
+    optimizer.restore(step, []);
+    for (const { variable, m, v } of restored) optimizer.restore(step, [{ variable, m: await file.readFloat32(m), v: await file.readFloat32(v) }]);
+  } catch (error) {
+    optimizer.dispose();
+    throw error;
+  }
   return { globalStep: state.global_step as number, optimizer, state: loopStateOf(state) };
 }

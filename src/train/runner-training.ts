@@ -5,6 +5,7 @@ import type { TrainJob } from './job.ts';
 import type { RunRecord } from './run-record.ts';
 import { startTraining, type TrainingHandle } from './worker-client.ts';
 import type { JobResumeRequest } from './worker-protocol.ts';
+import type { CheckpointWriter } from './checkpoint-stream.ts';
 
 /** One event of a training job, as the CLI receives it. */
 export type TrainEvent =
@@ -24,9 +25,31 @@ export interface RunnerTrainingOptions {
 
 let active: TrainingHandle | null = null;
 
-async function put(url: string, body: Uint8Array): Promise<void> {
-  const response = await fetch(url, { method: 'PUT', body: body as BodyInit });
-  if (!response.ok) throw new Error(`saving ${url} failed: HTTP ${response.status} ${await response.text()}`);
+async function send(url: string, method: 'PUT' | 'POST', body?: Uint8Array): Promise<void> {
+  const response = await fetch(url, { method, body: body as BodyInit | undefined });
+  if (!response.ok) throw new Error(`saving ${url.split('?')[0]} failed: HTTP ${response.status} ${await response.text()}`);
+}
+
+/**
+ * A checkpoint into the host's output folder: each piece is PUT at its offset (the host appends it), into a staging
+ * folder that becomes checkpoint-<step> only on commit.
+ */
+function outputWriter(outputUrl: string, run: RunRecord, step: number, committed: (path: string) => void): CheckpointWriter {
+  const folder = `checkpoints/${run.runName}/checkpoint-${step}`;
+  const offsets = new Map<string, number>();
+  return {
+    async write(name, bytes) {
+      const offset = offsets.get(name) ?? 0;
+      await send(`${outputUrl}/${folder}/${name}?offset=${offset}`, 'PUT', bytes);
+      offsets.set(name, offset + bytes.byteLength);
+    },
+    async commit() {
+      await send(`${outputUrl}/${folder}?commit`, 'POST');
+      committed(folder);
+    },
+    // The host removes a staging folder nobody committed when the run resumes.
+    abort: async () => {},
+  };
 }
 
 /** Trains the job to the end; resolves with its runs, rejects with the failure's message. */
@@ -39,14 +62,7 @@ export async function trainOnRunner(job: TrainJob, backend: BackendName | null, 
     progress: (run, progress) => report({ type: 'progress', run, progress }),
     run: (run) => report({ type: 'run', run }),
     metrics: (runId, points) => report({ type: 'metrics', runId, points }),
-    async checkpoint(run, step, files) {
-      // Files go to a staging folder that becomes checkpoint-<step> only once all are written.
-      const folder = `checkpoints/${run.runName}/checkpoint-${step}`;
-      for (const [name, bytes] of Object.entries(files)) await put(`${options.outputUrl}/${folder}/${name}`, bytes);
-      const commit = await fetch(`${options.outputUrl}/${folder}?commit`, { method: 'POST' });
-      if (!commit.ok) throw new Error(`saving ${folder} failed: HTTP ${commit.status} ${await commit.text()}`);
-      report({ type: 'checkpoint', runId: run.runId, runName: run.runName, step, path: folder });
-    },
+    checkpoint: (run, step) => outputWriter(options.outputUrl, run, step, (path) => report({ type: 'checkpoint', runId: run.runId, runName: run.runName, step, path })),
   }, options.resume);
   try {
     return await active.finished;

@@ -2,6 +2,7 @@ import type { BackendInfo, BackendName } from '../backend/types.ts';
 import type { JobProgress, TrainJob } from './job.ts';
 import type { MetricPoint, RunRecord } from './run-record.ts';
 import type { FromWorker, JobResumeRequest, ToWorker } from './worker-protocol.ts';
+import type { CheckpointFileInfo, CheckpointWriter } from './checkpoint-stream.ts';
 
 /** After a lost device, how long the worker may take to fail on its own before it is ended. */
 export const DEVICE_LOST_GRACE_MS = 10_000;
@@ -12,8 +13,11 @@ export interface TrainingListener {
   progress?(run: string, progress: JobProgress): void;
   run?(run: RunRecord): void | Promise<void>;
   metrics?(runId: string, points: MetricPoint[]): void | Promise<void>;
-  /** Resolve once the files are stored: training waits for it. */
-  checkpoint?(run: RunRecord, step: number, files: Record<string, Uint8Array>): void | Promise<void>;
+  /**
+   * A checkpoint begins: the writer gets its files' pieces as they come, then commit (training waits for it) or
+   * abort. Without this handler checkpoints are discarded.
+   */
+  checkpoint?(run: RunRecord, step: number, files: CheckpointFileInfo[]): CheckpointWriter | Promise<CheckpointWriter>;
   /** The WebGPU device was lost: the job ends with an error soon after (its last checkpoint can be resumed). */
   deviceLost?(message: string): void;
 }
@@ -34,6 +38,12 @@ export function startTraining(job: TrainJob, backend: BackendName | null, listen
   let settle!: { resolve: (runs: RunRecord[]) => void; reject: (error: Error) => void };
   const finished = new Promise<RunRecord[]>((resolve, reject) => (settle = { resolve, reject }));
   let lostDevice: string | null = null;
+  /** The checkpoint being streamed in, if any: aborted when the job ends before its end. */
+  let writing: { writer: CheckpointWriter | null } | null = null;
+  const abortWriting = () => {
+    void writing?.writer?.abort().catch(() => {});
+    writing = null;
+  };
   const failure = (message: string) => new Error(lostDevice && !message.startsWith('the WebGPU device was lost') ? `the WebGPU device was lost (${lostDevice}); training stopped: ${message}` : message);
   // Events are handled one at a time, in order, so a run is stored before its metrics and checkpoints.
   let queue = Promise.resolve();
@@ -46,8 +56,15 @@ export function startTraining(job: TrainJob, backend: BackendName | null, listen
         case 'progress': return listener.progress?.(message.run, message.progress);
         case 'run': return listener.run?.(message.run);
         case 'metrics': return listener.metrics?.(message.runId, message.points);
-        case 'checkpoint':
-          await listener.checkpoint?.(message.run, message.step, message.files);
+        case 'checkpoint-begin':
+          writing = { writer: (await listener.checkpoint?.(message.run, message.step, message.files)) ?? null };
+          return send({ type: 'ack', id: message.id });
+        case 'checkpoint-piece':
+          await writing?.writer?.write(message.name, message.bytes);
+          return send({ type: 'ack', id: message.id });
+        case 'checkpoint-end':
+          await writing?.writer?.commit();
+          writing = null;
           return send({ type: 'ack', id: message.id });
         case 'device-lost':
           lostDevice = message.message;
@@ -59,18 +76,22 @@ export function startTraining(job: TrainJob, backend: BackendName | null, listen
           }, DEVICE_LOST_GRACE_MS);
           return;
         case 'done':
+          abortWriting();
           worker.terminate();
           return settle.resolve(message.runs);
         case 'error':
+          abortWriting();
           worker.terminate();
           return settle.reject(failure(message.message));
       }
     }).catch((error: Error) => {
+      abortWriting();
       worker.terminate();
       settle.reject(error);
     });
   };
   worker.onerror = (event) => {
+    abortWriting();
     worker.terminate();
     settle.reject(new Error(`the training worker failed: ${event.message || 'could not start (see the browser console)'}`));
   };

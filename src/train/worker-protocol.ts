@@ -1,6 +1,7 @@
 import type { BackendInfo, BackendName } from '../backend/types.ts';
 import type { JobProgress, TrainJob } from './job.ts';
 import type { MetricPoint, RunRecord } from './run-record.ts';
+import type { CheckpointFileInfo } from './checkpoint-stream.ts';
 
 /** A run to continue: its record (history cut back to the checkpoint) and the checkpoint's step (0: none). */
 export interface ResumeRequest {
@@ -35,8 +36,14 @@ export type FromWorker =
   | { type: 'progress'; run: string; progress: JobProgress }
   | { type: 'run'; run: RunRecord }
   | { type: 'metrics'; runId: string; points: MetricPoint[] }
-  /** The worker waits for an `ack` with the same id before training on, so nothing is lost if the tab closes. */
-  | { type: 'checkpoint'; id: number; run: RunRecord; step: number; files: Record<string, Uint8Array> }
+  /**
+   * A checkpoint, streamed: its files' names and sizes, then their pieces in order (a tensor, or small ones
+   * gathered), then its end. The worker waits for an `ack` of each message before the next, so at most one piece
+   * is in flight, and for the end's before training on: nothing is lost if the tab closes.
+   */
+  | { type: 'checkpoint-begin'; id: number; run: RunRecord; step: number; files: CheckpointFileInfo[] }
+  | { type: 'checkpoint-piece'; id: number; name: string; bytes: Uint8Array }
+  | { type: 'checkpoint-end'; id: number }
   | { type: 'device-lost'; message: string }
   | { type: 'done'; runs: RunRecord[] }
   | { type: 'error'; message: string; runs: RunRecord[] };

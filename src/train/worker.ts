@@ -8,6 +8,7 @@ import type { FromWorker, JobResumeRequest, ResumeRequest, ToWorker } from './wo
 import type { JobResume } from './job.ts';
 import type { ResumeSource } from './resume.ts';
 import { urlFiles } from '../hub/url-files.ts';
+import { gathered, type CheckpointFile } from './checkpoint-stream.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
@@ -17,8 +18,29 @@ let nextAckId = 1;
 const pendingAcks = new Map<number, () => void>();
 const runs: RunRecord[] = [];
 
-function waitForAck(id: number): Promise<void> {
-  return new Promise((resolve) => pendingAcks.set(id, resolve));
+/** Posts a message and resolves when the page has acknowledged it (it has handled it, e.g. stored the piece). */
+function postAndWait(message: FromWorker & { id: number }, transfer: Transferable[] = []): Promise<void> {
+  const acked = new Promise<void>((resolve) => pendingAcks.set(message.id, resolve));
+  post(message, transfer);
+  return acked;
+}
+
+/** A piece's buffer moves to the page when it is the piece's own; a view into a larger buffer is copied. */
+const ownBuffer = (bytes: Uint8Array) => (bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer] : []);
+
+/** Streams a checkpoint to the page one piece at a time (see the 'checkpoint-*' messages). */
+async function streamCheckpoint(run: RunRecord, step: number, files: CheckpointFile[]): Promise<void> {
+  await postAndWait({ type: 'checkpoint-begin', id: nextAckId++, run, step, files: files.map(({ name, size }) => ({ name, size })) });
+  for (const file of files) {
+    let written = 0;
+    for await (const bytes of gathered(file.chunks())) {
+      // Counted before it goes: a transferred buffer reads as empty here afterwards.
+      written += bytes.byteLength;
+      await postAndWait({ type: 'checkpoint-piece', id: nextAckId++, name: file.name, bytes }, ownBuffer(bytes));
+    }
+    if (written !== file.size) throw new Error(`${file.name}: ${written} bytes written, ${file.size} announced`);
+  }
+  await postAndWait({ type: 'checkpoint-end', id: nextAckId++ });
 }
 
 /**
@@ -65,12 +87,7 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
         post({ type: 'run', run: { ...run, metrics: [] } });
       },
       metrics: (run, points) => post({ type: 'metrics', runId: run.runId, points }),
-      checkpoint: async (run, step, files) => {
-        const id = nextAckId++;
-        const acked = waitForAck(id);
-        post({ type: 'checkpoint', id, run: { ...run, metrics: [] }, step, files }, Object.values(files).map((f) => f.buffer as ArrayBuffer));
-        await acked;
-      },
+      checkpoint: (run, step, files) => streamCheckpoint({ ...run, metrics: [] }, step, files),
     }, () => stopRequested, resume);
     post({ type: 'done', runs: done });
   } catch (error) {

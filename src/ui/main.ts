@@ -2,7 +2,8 @@
 import { initBackend, onDeviceLost, parseBackendName, type BackendInfo, type BackendName } from '../backend/index.ts';
 import { REFERENCE_DEFAULTS, type RunConfig } from '../config/run-config.ts';
 import { configFromQuery, configToQuery } from '../config/url-query.ts';
-import { memoryFiles } from '../hub/url-files.ts';
+import { lazyFiles } from '../hub/url-files.ts';
+import { checkpointModelFiles } from '../store/checkpoints.ts';
 import { checkJobStorage, trainInBrowser } from '../store/browser-training.ts';
 import { renderBackendError, renderBackendPanel, renderDeviceLost } from './backend-panel.ts';
 import { mountPlanPanel } from './plan-panel.ts';
@@ -88,8 +89,9 @@ function train(config: RunConfig): void {
       training.trackRun(run);
     },
     metrics: (runId, points) => store.addMetrics(runId, points),
-    checkpoint: (run, step, files) => {
-      trained.set(run.runId, { key: `${run.runId}@${step}`, label: `${run.runName} (trained here, step ${step})`, files: memoryFiles(files, `${run.runName} step ${step}`) });
+    checkpointSaved: (run, entry) => {
+      // Read back from the browser's storage when picked: the page never holds a checkpoint in memory.
+      trained.set(run.runId, { key: `${run.runId}@${entry.step}`, label: `${run.runName} (trained here, step ${entry.step})`, files: lazyFiles(() => checkpointModelFiles(run.runId, entry.step), `${run.runName} step ${entry.step}`) });
       playground.setTrainedModels([...trained.values()]);
     },
   } });

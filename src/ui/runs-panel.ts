@@ -57,7 +57,7 @@ export function mountRunsPanel(parent: HTMLElement): RunsPanel {
     const folder = exportFolderName(run.runName, files.entry.step);
     const contents = await hfModelFolderFiles(files);
     if (toFolder) await writeFolderToPickedDirectory(folder, contents);
-    else download(zipFolder(folder, contents), `${folder}.zip`);
+    else download(await zipFolder(folder, contents), `${folder}.zip`);
   });
 
   const resume = (run: RunSummary) => act(`resuming ${run.runName}`, async () => {

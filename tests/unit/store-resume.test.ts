@@ -5,15 +5,20 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { unzipSync } from 'fflate';
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { memoryFiles } from '../../src/hub/url-files.ts';
 import { sequenceClassifierFromBuffers, type SequenceClassifier } from '../../src/model/classifier.ts';
 import { readSafetensors } from '../../src/model/safetensors.ts';
-import { checkpointFiles } from '../../src/train/checkpoint.ts';
+import { checkpointFiles, modelSafetensorsFile } from '../../src/train/checkpoint.ts';
+import { checkpointBytes, gathered } from '../../src/train/checkpoint-stream.ts';
 import { historyAtCheckpoint, readResumePoint, SUMMARY_METRICS } from '../../src/train/resume.ts';
 import type { MetricPoint, RunRecord } from '../../src/train/run-record.ts';
 import { train, TRAIN_DEFAULTS, type LabelledPair, type LoopState, type TrainOptions } from '../../src/train/trainer.ts';
 import { exportFolderName, hfClassifierConfig, hfModelFolderFiles } from '../../src/export/hf-folder.ts';
-import { zipFolder } from '../../src/export/zip.ts';
+import { crc32, zipFolder } from '../../src/export/zip.ts';
 import { checkFit, checkpointBytesEstimate, isQuotaError, StorageFullError } from '../../src/store/quota.ts';
 import { checkpointFixtures } from '../fixtures/checkpoints.ts';
 import { trainExamples } from '../reference/train-parity.ts';
@@ -39,9 +44,9 @@ async function runWithCheckpoints(model: SequenceClassifier, run: RunRecord, sta
   const result = await train(model, { trainSet: examples, evalSets: evalSet, options, hooks: {
     onMetrics: (points) => void run.metrics.push(...points),
     onCheckpoint: async (step, optimizer, loopState: LoopState) => {
-      saved.set(step, await checkpointFiles(model, optimizer, {
+      saved.set(step, await checkpointBytes(checkpointFiles(model, optimizer, {
         run, step, totalSteps: 16, stepsPerEpoch: 8, options, extraFiles: { 'tokenizer.json': new TextEncoder().encode('{}') }, loopState,
-      }));
+      })));
     },
   }, padTokenId: 0, maxLength: 64, resume: start });
   return { result, saved };
@@ -97,7 +102,7 @@ test('resuming refuses a checkpoint whose optimizer state does not cover what th
   let files: Record<string, Uint8Array> | undefined;
   await train(model, { trainSet: examples.slice(0, 8), options: { ...options, technique: 'feature-extraction', maxSteps: 2, saveSteps: 2 }, hooks: {
     onCheckpoint: async (step, optimizer, loopState) => {
-      files = await checkpointFiles(model, optimizer, { run, step, totalSteps: 2, stepsPerEpoch: 2, options, extraFiles: {}, loopState });
+      files = await checkpointBytes(checkpointFiles(model, optimizer, { run, step, totalSteps: 2, stepsPerEpoch: 2, options, extraFiles: {}, loopState }));
     },
   } });
   await assert.rejects(readResumePoint(model, memoryFiles(files!, IN_MEMORY), 'fine-tune', options.adam), /has no optimizer state for bert\.embeddings\..*another model or technique than fine-tune/);
@@ -110,10 +115,12 @@ test('resuming refuses a checkpoint whose optimizer state does not cover what th
 
 test('export: an HF folder (classifier config, model weights by HF name, tokenizer) in a zip', async () => {
   const model = loadBase();
-  const files = await checkpointFiles(model, new (await import('../../src/train/adamw.ts')).AdamW(), {
+  const files = await checkpointBytes(checkpointFiles(model, new (await import('../../src/train/adamw.ts')).AdamW(), {
     run: newRun(), step: 0, totalSteps: 1, stepsPerEpoch: 1, options, extraFiles: { 'tokenizer.json': new TextEncoder().encode('{"x":1}'), 'tokenizer_config.json': new TextEncoder().encode('{}') },
-  });
-  const folder = await hfModelFolderFiles(memoryFiles(files, IN_MEMORY));
+  }));
+  const exportFiles = await hfModelFolderFiles(memoryFiles(files, IN_MEMORY));
+  const folder: Record<string, Uint8Array> = {};
+  for (const file of exportFiles) folder[file.name] = await file.read(0, file.size);
   assert.deepEqual(Object.keys(folder).sort(), ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
   const exported = JSON.parse(new TextDecoder().decode(folder['config.json']));
   assert.deepEqual(exported.architectures, ['BertForSequenceClassification']);
@@ -125,9 +132,17 @@ test('export: an HF folder (classifier config, model weights by HF name, tokeniz
 
   const name = exportFolderName('tiny bert/fine-tune', 8);
   assert.equal(name, 'tiny_bert_fine-tune-checkpoint-8');
-  const unzipped = unzipSync(new Uint8Array(await zipFolder(name, folder).arrayBuffer()));
+  const zip = new Uint8Array(await (await zipFolder(name, exportFiles)).arrayBuffer());
+  const unzipped = unzipSync(zip);
   assert.deepEqual(Object.keys(unzipped).sort(), Object.keys(folder).sort().map((f) => `${name}/${f}`));
   assert.deepEqual(unzipped[`${name}/model.safetensors`], folder['model.safetensors']);
+  assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926, 'the zip CRC-32 check value');
+  const zipPath = join(tmpdir(), `export-${process.pid}.zip`);
+  writeFileSync(zipPath, zip);
+  // Python's zipfile checks every entry's CRC and sizes.
+  const tested = spawnSync('python3', ['-c', 'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).testzip())', zipPath], { encoding: 'utf8' });
+  if (tested.status === 0) assert.equal(tested.stdout.trim(), 'None', `Python's zipfile finds no bad entry: ${tested.stdout}`);
+  rmSync(zipPath);
 
   await assert.rejects(hfModelFolderFiles(memoryFiles({ 'config.json': files['config.json'], 'model.safetensors': files['model.safetensors'] }, IN_MEMORY)), /has no tokenizer\.json/);
   assert.throws(() => hfClassifierConfig({ model_type: 'gpt2' }), /gpt2|model_type/);
@@ -145,4 +160,19 @@ test('storage: estimates, the warning before a run that will not fit, and the qu
   assert.ok(isQuotaError(new DOMException('full', 'QuotaExceededError')));
   assert.ok(!isQuotaError(new Error('network')));
   assert.match(new StorageFullError('checkpoint-500 of r', 2 ** 30, { usage: 5, quota: 10, persisted: null }).message, /browser storage is full: checkpoint-500 of r \(1\.00 GiB\).*metrics and earlier checkpoints are kept/);
+});
+
+test('a checkpoint streams tensor by tensor: the bytes of the file written whole, small tensors gathered, no piece above the largest tensor or 8 MiB', async () => {
+  const model = loadBase();
+  const file = modelSafetensorsFile(model);
+  const pieces: Uint8Array[] = [];
+  for await (const piece of gathered(file.chunks(), 4096)) pieces.push(piece);
+  const joined = new Uint8Array(pieces.reduce((sum, p) => sum + p.byteLength, 0));
+  pieces.reduce((offset, p) => (joined.set(p, offset), offset + p.byteLength), 0);
+  assert.equal(joined.byteLength, file.size, 'the announced size');
+  assert.ok(Buffer.from(joined).equals(Buffer.from(model.toSafetensors())), 'the same bytes as the whole file');
+  const largest = Math.max(...model.parameters.map((p) => p.variable.size * 4));
+  assert.ok(pieces.every((p) => p.byteLength <= Math.max(largest, 4096)), `pieces bounded: ${Math.max(...pieces.map((p) => p.byteLength))} > ${largest}`);
+  assert.ok(pieces.length < model.parameters.length, `small tensors gathered: ${pieces.length} pieces for ${model.parameters.length} tensors`);
+  model.dispose();
 });
