@@ -26,7 +26,9 @@ export interface RunnerTrainingOptions {
 let active: TrainingHandle | null = null;
 
 async function send(url: string, method: 'PUT' | 'POST', body?: Uint8Array): Promise<void> {
-  const response = await fetch(url, { method, body: body as BodyInit | undefined });
+  // As a Blob: a DevTools client (the CLI drives this page through one) is sent every byte of a plain body
+  // with the request's event, hundreds of megabytes that crashed the renderer; a Blob's bytes are not.
+  const response = await fetch(url, { method, body: body ? new Blob([body as Uint8Array<ArrayBuffer>]) : undefined });
   if (!response.ok) throw new Error(`saving ${url.split('?')[0]} failed: HTTP ${response.status} ${await response.text()}`);
 }
 
