@@ -18,6 +18,7 @@ import { admitToAppServer, launchCliBrowser, startAppServer, type AppServer } fr
 import { resolveModelSource } from './model-source.ts';
 import { runSinks, type RunSink } from './run-sinks.ts';
 import { findJobToResume, refuseUnfinishedJob, takeResumeFlag } from './job-resume.ts';
+import { sampleChildMemory, type MemoryPeak } from './process-tree.ts';
 import type { JobResumeRequest } from '../src/train/worker-protocol.ts';
 
 export const TRAIN_USAGE = `Usage: xnli-train <fine-tune|feature-extraction> [options]
@@ -114,6 +115,21 @@ export function formatProgress(run: string, p: JobProgress): string | null {
   if (p.phase === 'eval') return p.done === p.total ? `${run}: evaluated ${p.language} (${p.total} pairs) at step ${p.step}` : null;
   if (!('message' in p)) return null;
   return p.done === undefined || p.done === 0 ? `${run}: ${p.message}` : null;
+}
+
+/** What a progress event says the job is doing, for a crash report; null when it says nothing new. */
+export function describeActivity(run: string, p: JobProgress): string | null {
+  if (p.phase === 'train') return `training ${run}, step ${p.step} of ${p.totalSteps}`;
+  if (p.phase === 'eval') return `evaluating ${run} on ${p.language} at step ${p.step}`;
+  if (p.phase === 'save') return `${p.message} of ${run}`;
+  return 'message' in p ? `${run}: ${p.message}` : null;
+}
+
+/** The one line for a browser that crashed: what it was doing, how much memory it held, what to do. */
+export function crashReport(activity: string, peak: MemoryPeak | null): string {
+  const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  const memory = peak ? `; the browser was using up to ${gib(peak.totalBytes)} (its largest process ${gib(peak.largestBytes)})` : '';
+  return `the browser crashed while ${activity}${memory}, most likely out of memory: try feature-extraction, a smaller --batch-size or --max-length, or a GPU; the same command with --resume-from-checkpoint continues from the last complete checkpoint`;
 }
 
 /** Models × languages accuracy, as the run ends. */
@@ -226,6 +242,10 @@ export async function runTrain(commandLine: readonly string[]): Promise<void> {
   let browser: BrowserContext | null = null;
   let interrupts = 0;
   let page: Page | null = null;
+  /** What the job was doing last (for a crash report), and the browser's memory, sampled while it runs. */
+  let activity = 'starting';
+  let crashed = false;
+  const memory = sampleChildMemory();
   const onInterrupt = () => {
     interrupts += 1;
     if (interrupts > 1) process.exit(130);
@@ -252,6 +272,7 @@ export async function runTrain(commandLine: readonly string[]): Promise<void> {
     let failure: string | null = null;
     const events: Promise<void>[] = [];
     page = await openRunnerPage(browser, server.url, { onProgress: log, onConsoleError: verbose ? log : undefined });
+    page.on('crash', () => (crashed = true));
     await page.exposeFunction('xnliTrainEvent', (event: TrainEvent) => {
       switch (event.type) {
         case 'backend':
@@ -261,7 +282,9 @@ export async function runTrain(commandLine: readonly string[]): Promise<void> {
           log(event.message);
           break;
         case 'progress': {
-          const line = formatProgress(event.run, event.progress as JobProgress);
+          const progress = event.progress as JobProgress;
+          activity = describeActivity(event.run, progress) ?? activity;
+          const line = formatProgress(event.run, progress);
           if (line) log(line);
           break;
         }
@@ -300,7 +323,7 @@ export async function runTrain(commandLine: readonly string[]): Promise<void> {
         { job, backend: config.backend === 'auto' ? null : config.backend, outputUrl, resume },
       );
     } catch (error) {
-      failure = oneLine(error);
+      failure = crashed || /Target crashed|Page crashed/.test(oneLine(error)) ? crashReport(activity, memory?.peak() ?? null) : oneLine(error);
     }
     await Promise.all(events);
     if (failure) await journal.failUnfinished(failure);
@@ -310,6 +333,7 @@ export async function runTrain(commandLine: readonly string[]): Promise<void> {
     log(`runs tracked in ${describe}; run JSON in ${join(config.outputDir, 'runs')}`);
     if (failure) throw new Error(failure);
   } finally {
+    memory?.stop();
     process.off('SIGINT', onInterrupt);
     await browser?.close().catch(() => {});
     await server?.close();

@@ -57,6 +57,30 @@ export function estimateTrainingMemory(config: EncoderConfig, technique: Trainin
   };
 }
 
+/**
+ * WebAssembly's memory is 32-bit: tfjs-wasm's heap stops at 4 GiB (less 64 KiB), and everything the run holds on
+ * that backend lives in it. Past it, a step cannot allocate and the run stalls (measured: mBERT fine-tuning sat in
+ * the allocator for 17 minutes) rather than failing cleanly.
+ */
+export const WASM_HEAP_LIMIT_BYTES = 4 * GIB - 64 * 1024;
+
+/**
+ * Why the run cannot train on WASM (the estimate does not fit its heap), with what would, or null. `what` names the
+ * run ("fine-tuning bert-base-multilingual-cased"); `featureExtraction` is the same model's estimate for that
+ * technique, offered when it fits.
+ */
+export function wasmFitProblem(what: string, estimate: MemoryEstimate, featureExtraction?: MemoryEstimate): string | null {
+  if (estimate.totalBytes <= WASM_HEAP_LIMIT_BYTES) return null;
+  const gib = (bytes: number) => `${(bytes / GIB).toFixed(2)} GiB`;
+  const options = [
+    ...(featureExtraction && featureExtraction.totalBytes <= WASM_HEAP_LIMIT_BYTES ? [`feature-extraction (about ${gib(featureExtraction.totalBytes)})`] : []),
+    // Shorter batches help only where the activations are what tips it over.
+    ...(estimate.totalBytes - estimate.activationBytes <= WASM_HEAP_LIMIT_BYTES ? ['a smaller batch or --max-length'] : []),
+    'a GPU (WebGPU)',
+  ];
+  return `${what} on WASM needs about ${gib(estimate.totalBytes)} (weights ${gib(estimate.weightsBytes)}, gradients ${gib(estimate.gradientBytes)}, AdamW ${gib(estimate.optimizerBytes)}, activations ${gib(estimate.activationBytes)}), more than WebAssembly's 4 GiB memory: use ${options.join(', or ')}`;
+}
+
 export interface DeviceBudget {
   /** WebGPU's maxStorageBufferBindingSize (bytes), when WebGPU runs. */
   maxStorageBufferBindingSize?: number;

@@ -2,7 +2,7 @@
 // to OPFS (or IndexedDB) atomically, each run holds a Web Lock while it trains, and an interrupted run resumes
 // from its last checkpoint.
 import type { BackendName } from '../backend/types.ts';
-import type { TrainJob } from '../train/job.ts';
+import type { JobProgress, TrainJob } from '../train/job.ts';
 import type { RunRecord } from '../train/run-record.ts';
 import { startTraining, type TrainingHandle, type TrainingListener } from '../train/worker-client.ts';
 import type { JobResumeRequest } from '../train/worker-protocol.ts';
@@ -31,6 +31,34 @@ export interface BrowserTrainingHandle {
   finished: Promise<RunRecord[]>;
 }
 
+const ACTIVITY_MS = 5_000;
+
+/**
+ * Keeps what the training runs are doing in their records (on each change of phase, at most every 5 s while
+ * training, with the page's memory where the browser can measure it), so that after a crash the run says what
+ * was happening.
+ */
+function recordActivity(held: Map<string, () => void>) {
+  let last = '';
+  let written = 0;
+  let memory = '';
+  const measure = (performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
+  const timer = measure && globalThis.crossOriginIsolated ? setInterval(() => {
+    void measure.call(performance).then((m) => (memory = `; the page used ${(m.bytes / 2 ** 30).toFixed(1)} GiB`), () => {});
+  }, 15_000) : null;
+  return {
+    progress(p: JobProgress) {
+      const text = p.phase === 'train' ? `training, step ${p.step} of ${p.totalSteps}` : p.phase === 'eval' ? `evaluating ${p.language} at step ${p.step}` : 'message' in p ? p.message : '';
+      const phaseChanged = text.split(',')[0] !== last.split(',')[0];
+      if (!phaseChanged && Date.now() - written < ACTIVITY_MS) return;
+      last = text;
+      written = Date.now();
+      for (const runId of held.keys()) void updateStoredRun(runId, (run) => ({ ...run, activity: `${text}${memory}` })).catch(() => {});
+    },
+    stop: () => timer && clearInterval(timer),
+  };
+}
+
 /**
  * What resuming `run` trains: the models of its job before the run's own trained to the end (a job goes on to the
  * next model only once a run has finished), the run continues from its checkpoint, and the models after it train.
@@ -55,8 +83,13 @@ function session(job: TrainJob, options: BrowserTrainingOptions, held: Map<strin
     held.delete(runId);
   };
 
+  const activity = recordActivity(held);
   const handle: TrainingHandle = startTraining(job, backend, {
     ...outer,
+    progress(run, progress) {
+      activity.progress(progress);
+      outer.progress?.(run, progress);
+    },
     async run(run) {
       if (!held.has(run.runId)) held.set(run.runId, await holdRunLock(run.runId));
       seen.set(run.runId, run);
@@ -84,6 +117,7 @@ function session(job: TrainJob, options: BrowserTrainingOptions, held: Map<strin
     }
     throw error;
   }).finally(() => {
+    activity.stop();
     if (heartbeat) clearInterval(heartbeat);
     for (const runId of [...held.keys()]) release(runId);
   });

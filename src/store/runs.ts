@@ -30,6 +30,8 @@ export interface StoredRun {
   keepCheckpoints: number;
   /** Last sign of life of the page training it, where the Web Locks API is missing. */
   heartbeat?: number;
+  /** What the run was last doing (and the page's memory then, where measured): an interrupted run says it. */
+  activity?: string;
 }
 
 /** How a run stands, as the page shows it. */
@@ -49,6 +51,8 @@ export interface RunSummary {
   error?: string;
   checkpoints: CheckpointEntry[];
   totalSteps: number;
+  /** What it was last doing, e.g. "saving checkpoint-500, step 500 of 5625; the page used 3.4 GiB". */
+  activity?: string;
 }
 
 /** Without Web Locks, a RUNNING run whose page has not written a heartbeat for this long is interrupted. */
@@ -144,6 +148,7 @@ export function summarize(run: StoredRun, locked: Set<string> | null): RunSummar
     error: record.error,
     checkpoints: run.checkpoints,
     totalSteps: Number(record.params.total_train_steps ?? 0),
+    activity: run.activity,
   };
 }
 

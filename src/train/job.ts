@@ -10,7 +10,8 @@ import { PairTokenizer, loadTokenizerFiles } from '../tokenize/pair-tokenizer.ts
 import { modelMaxPositions } from '../model/architecture.ts';
 import { experimentName, type RunConfig } from '../config/run-config.ts';
 import { newRunId, type MetricPoint, type RunRecord } from './run-record.ts';
-import { train, totalTrainSteps, TRAIN_DEFAULTS, type LabelledPair, type TrainOptions, type TrainProgress } from './trainer.ts';
+import { train, totalTrainSteps, TRAIN_DEFAULTS, type LabelledPair, type Technique, type TrainOptions, type TrainProgress } from './trainer.ts';
+import { estimateTrainingMemory, wasmFitProblem } from '../model/memory-estimate.ts';
 import { checkpointFiles } from './checkpoint.ts';
 import type { CheckpointFile } from './checkpoint-stream.ts';
 import type { AdamW } from './adamw.ts';
@@ -42,7 +43,7 @@ export interface TrainJob {
   environment: Record<string, string>;
 }
 
-export type JobProgress = TrainProgress | { phase: 'load' | 'data' | 'tokenize'; message: string; done?: number; total?: number };
+export type JobProgress = TrainProgress | { phase: 'load' | 'data' | 'tokenize' | 'save'; message: string; done?: number; total?: number };
 
 export interface JobEvents {
   log(message: string): void;
@@ -191,6 +192,13 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
       const trainSet = encode(sample.rows, 'training pairs');
       const evalSets = Object.fromEntries(Object.entries(evalRows).map(([language, rows]) => [language, encode(rows, `${language} validation pairs`)]));
       const options = trainOptionsOf(config);
+      if (job.environment.backend === 'wasm') {
+        // Refused before it starts: past WASM's 4 GiB a step stalls in the allocator instead of failing.
+        const seqLen = trainSet.reduce((max, example) => Math.max(max, example.pair.inputIds.length), 0);
+        const estimate = (technique: Technique) => estimateTrainingMemory(model.config, technique, options.batchSize, seqLen);
+        const problem = wasmFitProblem(`${options.technique === 'fine-tune' ? 'fine-tuning' : 'feature-extraction of'} ${source.name} at batch ${options.batchSize}, ${seqLen} tokens`, estimate(options.technique), options.technique === 'fine-tune' ? estimate('feature-extraction') : undefined);
+        if (problem) throw new Error(problem);
+      }
       const totalSteps = totalTrainSteps(trainSet.length, options);
       const params = runParams(job, model, options, runName, totalSteps, { count: sample.rows.length, hash: sample.hash });
       const tags = { 'mlflow.runName': runName, 'mlflow.source.name': 'xnli-browser-trainer', 'mlflow.user': 'xnli-browser-trainer', model_name: source.name, ...job.environment };
@@ -214,6 +222,7 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
             await events.metrics(run, points);
           },
           onCheckpoint: async (step: number, optimizer: AdamW, loopState: LoopState) => {
+            progress({ phase: 'save', message: `saving checkpoint-${step}` });
             const files = checkpointFiles(model, optimizer, { run, step, totalSteps, stepsPerEpoch: Math.ceil(trainSet.length / options.batchSize), options, extraFiles, loopState });
             await events.checkpoint(run, step, files);
           },

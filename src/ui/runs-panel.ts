@@ -92,7 +92,7 @@ export function mountRunsPanel(parent: HTMLElement): RunsPanel {
     }
     const steps = run.checkpoints.map((c) => `${c.step} (${formatMiB(c.bytes)})`).join(', ') || 'none';
     const tr = el('tr', { 'data-run-id': run.runId, 'data-state': run.state },
-      el('td', {}, run.runName), el('td', {}, run.modelName), el('td', {}, STATE_TEXT[run.state] + (run.error ? `: ${run.error}` : '')),
+      el('td', {}, run.runName), el('td', {}, run.modelName), el('td', {}, STATE_TEXT[run.state] + (run.error ? `: ${run.error}` : '') + (run.state === 'interrupted' && run.activity ? `, while ${run.activity} (a crash there is most likely the browser running out of memory: resume, or use feature-extraction or a smaller batch)` : '')),
       el('td', {}, `${steps} of ${run.totalSteps} steps`), el('td', {}, new Date(run.startTime).toLocaleString()));
     tr.append(actions);
     return tr;

@@ -12,6 +12,7 @@ const PHASE_TITLES: Record<JobProgress['phase'], string> = {
   load: 'Downloading the model',
   data: 'Downloading data',
   tokenize: 'Tokenising',
+  save: 'Saving a checkpoint',
   train: 'Training',
   eval: 'Evaluating',
 };

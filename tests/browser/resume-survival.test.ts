@@ -13,7 +13,7 @@ import { CHROMIUM_ARGS } from '../../cli/browser.ts';
 import { findChromium } from '../../scripts/ensure-chromium.mjs';
 import { DIST_DIR } from '../support/hub-server.ts';
 import { ensureBuiltApp } from '../../cli/app-build.ts';
-import { descendantsRunning, killAll } from '../support/process-tree.ts';
+import { descendantsRunning, killAll } from '../../cli/process-tree.ts';
 import type { RunRecord } from '../../src/train/run-record.ts';
 import { comparableHistory, loggedTwice } from '../support/metric-history.ts';
 import type { TrainJob } from '../../src/train/job.ts';

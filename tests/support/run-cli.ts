@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { descendants, killAll } from './process-tree.ts';
+import { descendants, killAll } from '../../cli/process-tree.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 

@@ -1,4 +1,4 @@
-// Processes found through /proc, for the tests that kill a CLI or a browser for real.
+// Processes found through /proc (Linux): the CLI's browser memory, and the tests that kill a CLI or a browser for real.
 import { readdirSync, readFileSync } from 'node:fs';
 
 function children(): Map<number, number[]> {
@@ -35,6 +35,42 @@ export function descendantsRunning(text: string): number[] {
       return false;
     }
   });
+}
+
+function residentBytes(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export interface MemoryPeak {
+  /** All the processes under this one together, and the largest of them (a renderer), at their highest. */
+  totalBytes: number;
+  largestBytes: number;
+}
+
+/**
+ * Samples the resident memory of this process's descendants (the browser) every `intervalMs`; null where /proc
+ * cannot be read (not Linux). The peak is what a crash report quotes.
+ */
+export function sampleChildMemory(intervalMs = 1000): { peak(): MemoryPeak | null; stop(): void } | null {
+  try {
+    readdirSync('/proc');
+  } catch {
+    return null;
+  }
+  const peak: MemoryPeak = { totalBytes: 0, largestBytes: 0 };
+  const sample = () => {
+    const sizes = descendants(process.pid).map(residentBytes);
+    peak.totalBytes = Math.max(peak.totalBytes, sizes.reduce((a, b) => a + b, 0));
+    peak.largestBytes = Math.max(peak.largestBytes, ...sizes, 0);
+  };
+  const timer = setInterval(sample, intervalMs);
+  timer.unref();
+  return { peak: () => (sample(), peak.totalBytes > 0 ? { ...peak } : null), stop: () => clearInterval(timer) };
 }
 
 /** SIGKILL to each pid (negative: a process group), at once; those already gone are skipped. */
