@@ -6,6 +6,7 @@
 //   --baseline FILE            compare with FILE (default bench/baseline.json when it exists), ratio per figure
 //   --no-isolation             serve the bench page without COOP/COEP: tfjs's single-threaded wasm build
 //   --profile                  also print per-kernel times of the mini model on wasm (tf.profile)
+//   --scale                    also train each reference model at its real size through the CLI on WASM (minutes)
 //   --skip-browser | --skip-torch | --skip-data   leave a part out
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -14,6 +15,7 @@ import { BENCH_MODELS, trainingFlopsPerStep } from './models.ts';
 import { featureCacheSpeedup, profileBrowserTraining, runBrowserTraining, runTorchReference, type TrainPlan } from './train.bench.ts';
 import { paddingBench, percentile, tokenizeBench, xnliLikeLengths } from './data.bench.ts';
 import { memoryTable } from './memory.bench.ts';
+import { scaleBench } from './scale.bench.ts';
 import { compareLines, loadBaseline, saveBaseline } from './baseline.ts';
 import { runParquetBench } from './xnli-parquet.bench.ts';
 
@@ -29,7 +31,7 @@ const value = (name: string) => {
   }
   return v;
 };
-const known = ['--quick', '--mini-everywhere', '--original-wasm-matmul', '--no-isolation', '--profile', '--save-baseline', '--baseline', '--skip-browser', '--skip-torch', '--skip-data'];
+const known = ['--quick', '--mini-everywhere', '--original-wasm-matmul', '--no-isolation', '--profile', '--save-baseline', '--baseline', '--skip-browser', '--skip-torch', '--skip-data', '--scale'];
 const unknown = args.filter((a, i) => a.startsWith('--') && !known.includes(a) && !(i > 0 && ['--save-baseline', '--baseline'].includes(args[i - 1])));
 if (unknown.length > 0) {
   console.error(`unknown option ${unknown[0]}: use ${known.join(', ')}`);
@@ -122,12 +124,23 @@ if (!flag('--skip-data')) {
 
   const p95 = percentile(lengths, 95);
   log(`\n== memory per run (batch 8, length ${p95} = p95 of the XNLI-like lengths; src/model/memory-estimate.ts)`);
-  log('| model | technique | weights | gradients | AdamW | activations | total | 4 GB | 8 GB |');
-  log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  log('| model | technique | weights | gradients | AdamW | activations | total | WASM (4 GiB) | 4 GB GPU | 8 GB GPU |');
+  log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const gib = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GiB`;
   for (const row of memoryTable(8, p95)) {
     const e = row.estimate;
-    log(`| ${row.model} | ${row.technique} | ${gib(e.weightsBytes)} | ${gib(e.gradientBytes)} | ${gib(e.optimizerBytes)} | ${gib(e.activationBytes)} | ${gib(e.totalBytes)} | ${row.fits4 ? 'yes' : 'no'} | ${row.fits8 ? 'yes' : 'no'} |`);
+    log(`| ${row.model} | ${row.technique} | ${gib(e.weightsBytes)} | ${gib(e.gradientBytes)} | ${gib(e.optimizerBytes)} | ${gib(e.activationBytes)} | ${gib(e.totalBytes)} | ${row.fitsWasm ? 'fits' : 'refused'} | ${row.fits4 ? 'yes' : 'no'} | ${row.fits8 ? 'yes' : 'no'} |`);
+  }
+}
+
+if (flag('--scale')) {
+  log('\n== real sizes on WASM (the CLI, generated checkpoints of each shape, batch 8, XNLI-like lengths; bench/scale.bench.ts)');
+  const scale = await scaleBench(log);
+  log('| model | technique | WASM s/step | browser peak memory |');
+  log('| --- | --- | --- | --- |');
+  for (const f of scale) {
+    log(`| ${f.model} | ${f.technique} | ${f.secondsPerStep !== undefined ? f.secondsPerStep.toFixed(2) : f.refused ? 'refused: does not fit 4 GiB' : `failed`} | ${f.peakGiB !== undefined ? `${f.peakGiB.toFixed(2)} GiB (largest process ${f.largestProcessGiB!.toFixed(2)})` : '-'} |`);
+    if (f.secondsPerStep !== undefined) figures[`scale.${f.model}.${f.technique}.s_per_step`] = f.secondsPerStep;
   }
 }
 

@@ -77,7 +77,7 @@ export class StorageFullError extends Error {
     // Under its quota the browser still fails a write when the disk itself is full: say which it was.
     const diskFull = status !== null && status.usage + bytes <= status.quota;
     const usage = status ? ` (${formatMiB(status.usage)} of the ${formatMiB(status.quota)} quota used)` : '';
-    const full = diskFull ? 'the disk holding the browser\'s storage is full' : 'browser storage is full';
+    const full = diskFull ? 'the disk holding the browser\'s storage is full (or, in a private window, the memory it keeps storage in)' : 'browser storage is full';
     const free = diskFull ? 'free space on the disk, or delete old runs or checkpoints' : 'delete old runs or checkpoints, or keep fewer';
     super(`${full}: ${what} (${formatMiB(bytes)}) could not be saved${usage}. The run's metrics and earlier checkpoints are kept; ${free}, then resume.`);
     this.name = 'StorageFullError';

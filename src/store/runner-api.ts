@@ -25,8 +25,11 @@ export interface RunnerStoreApi {
   delete(runId: string): Promise<void>;
   /** One file of a stored checkpoint (the last one when `step` is left out), base64. */
   checkpointFile(runId: string, step: number | null, name: string): Promise<string>;
-  /** The checkpoint as a Hugging Face model folder in a zip, base64. */
-  exportZip(runId: string, step: number | null): Promise<{ fileName: string; base64: string }>;
+  /**
+   * The checkpoint as a Hugging Face model folder in a zip: its name, size and files, and (zips up to 64 MiB; larger
+   * ones would not cross page.evaluate) its bytes in base64.
+   */
+  exportZip(runId: string, step: number | null): Promise<{ fileName: string; bytes: number; files: Array<{ name: string; size: number }>; base64?: string }>;
   removeUnlisted(runId: string): Promise<string[]>;
   /** Checkpoint folders present in a blob store for a run (committed or not). */
   folders(runId: string, kind: BlobStoreKind): Promise<string[]>;
@@ -64,8 +67,10 @@ export function runnerStoreApi(): RunnerStoreApi {
     async exportZip(runId, step) {
       const files = await checkpointModelFiles(runId, step ?? undefined);
       const folder = exportFolderName(files.runName, files.entry.step);
-      const zip = await zipFolder(folder, await hfModelFolderFiles(files));
-      return { fileName: `${folder}.zip`, base64: toBase64(new Uint8Array(await zip.arrayBuffer())) };
+      const contents = await hfModelFolderFiles(files);
+      const zip = await zipFolder(folder, contents);
+      const base64 = zip.size <= 64 * 2 ** 20 ? toBase64(new Uint8Array(await zip.arrayBuffer())) : undefined;
+      return { fileName: `${folder}.zip`, bytes: zip.size, files: contents.map(({ name, size }) => ({ name, size })), base64 };
     },
     removeUnlisted: removeUnlistedCheckpoints,
     folders: (runId, kind) => blobStoreOf(kind).listFolders([runId]),

@@ -2,12 +2,13 @@
 // tree, mid-job and mid-checkpoint), then the same command continues the job and ends as an uninterrupted one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { watch } from 'node:fs';
+import { readFileSync, watch } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureHubFixtures } from '../fixtures/write-fixtures.ts';
 import { killForReal, startXnliTrain, xnliTrain, type CliProcess } from '../support/run-cli.ts';
+import { descendants, killAll } from '../../cli/process-tree.ts';
 import { jsonl, markerPairs } from '../support/marker-task.ts';
 import { readMlflowStore, treeFromDirectory } from '../support/mlflow-file-store-reader.ts';
 import { FakeMlflowServer } from '../support/mlflow-fake-server.ts';
@@ -188,4 +189,30 @@ test('--resume-from-checkpoint PATH continues from that checkpoint; a live MLflo
   } finally {
     await mlflow.down();
   }
+});
+
+test('a renderer that dies mid-run (as the OOM killer ends it) is reported with what was happening and the memory, and the run resumes', async () => {
+  const out = join(work, 'renderer-crash');
+  const cli = startXnliTrain(args([bert], out), env());
+  await waitFor('the first checkpoint', () => exists(join(out, 'checkpoints', BERT_RUN, 'checkpoint-10')), cli);
+  const renderers = descendants(cli.pid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer');
+    } catch {
+      return false;
+    }
+  });
+  assert.ok(renderers.length > 0, 'found the CLI browser\'s renderer');
+  killAll(renderers);
+  const result = await cli.exited;
+  assert.equal(result.code, 1, result.stderr);
+  const last = result.stderr.trim().split('\n').at(-1)!;
+  assert.match(last, /^xnli-train fine-tune: the browser crashed while (training tiny-bert-fine-tune, step \d+ of 60|evaluating tiny-bert-fine-tune on en at step \d+|saving checkpoint-\d+ of tiny-bert-fine-tune); the browser was using up to [\d.]+ GiB \(its largest process [\d.]+ GiB\), most likely out of memory: .*--resume-from-checkpoint/);
+  assert.doesNotMatch(result.stderr, /Target crashed/);
+  assert.equal((await runNamed(out, BERT_RUN)).status, 'FAILED', 'the run is marked failed, with the reason');
+
+  const resumed = await xnliTrain([...args([bert], out), '--resume-from-checkpoint'], env());
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /\(failed\) continues from checkpoint-\d+\n/);
+  assert.ok((await finalWeights(out, BERT_RUN)).equals(await finalWeights(reference, BERT_RUN)), 'identical to the uninterrupted run');
 });

@@ -119,6 +119,7 @@ test('export: the HF folder loads back through the loading path with the same lo
   const uninterruptedId = await finishedRun(page);
   await page.evaluate(() => window.xnliRunner.init('cpu'));
   const { fileName, base64 } = await page.evaluate((id) => window.xnliRunner.store.exportZip(id, null), uninterruptedId);
+  assert.ok(base64, 'a small zip comes back whole');
   const files = unzipSync(new Uint8Array(Buffer.from(base64, 'base64')));
   const root = await mkdtemp(join(tmpdir(), 'xnli-export-'));
   for (const [path, bytes] of Object.entries(files)) {

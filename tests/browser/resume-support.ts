@@ -56,6 +56,8 @@ export async function waitForCheckpoint(page: Page, matches: (run: RunSummary) =
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const runs = await page.evaluate(() => window.xnliRunner.store.list());
+    const ended = runs.find((run) => matches(run) && run.checkpoints.length === 0 && run.state !== 'running');
+    if (ended) throw new Error(`run ${ended.runName} ended (${ended.state}) before its first checkpoint: ${ended.error ?? 'no error'}`);
     const found = runs.find((run) => matches(run) && run.checkpoints.length > 0);
     if (found) {
       if (found.state !== 'running') throw new Error(`run ${found.runName} is ${found.state} already: make the test run longer`);

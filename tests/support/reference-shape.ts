@@ -20,6 +20,11 @@ export const REFERENCE_SHAPES = {
     max_position_embeddings: 512, type_vocab_size: 2, hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
     layer_norm_eps: 1e-12, pad_token_id: 0, initializer_range: 0.02,
   },
+  'bert-base-multilingual-uncased': {
+    model_type: 'bert', vocab_size: 105879, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072,
+    max_position_embeddings: 512, type_vocab_size: 2, hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
+    layer_norm_eps: 1e-12, pad_token_id: 0, initializer_range: 0.02,
+  },
   'xlm-roberta-base': {
     model_type: 'xlm-roberta', vocab_size: 250002, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072,
     max_position_embeddings: 514, type_vocab_size: 1, hidden_act: 'gelu', hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
