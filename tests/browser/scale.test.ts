@@ -98,7 +98,7 @@ test('mBERT-sized feature-extraction through the CLI: trains, checkpoints 711 MB
   assert.equal(JSON.parse(predicted.stdout.trim()).logits.length, 3);
 });
 
-test('distilmBERT-sized fine-tuning through the CLI fits WASM: trains, checkpoints 1.6 GB, killed and resumed', async () => {
+test('distilmBERT-sized fine-tuning through the CLI fits WASM at short pairs: trains, checkpoints 1.6 GB, killed and resumed', async () => {
   await trainKillResume('fine-tune', 'distilmbert', 2);
 });
 
@@ -107,7 +107,7 @@ test('what cannot fit WebAssembly\'s 4 GiB is refused before training, saying so
     const refused = await measured(`fine-tune ${model} (refused)`, () => xnliTrain(args('fine-tune', model, join(work, `${model}-refused`), 1), env()));
     assert.equal(refused.code, 1, refused.stderr);
     const last = refused.stderr.trim().split('\n').at(-1)!;
-    assert.match(last, /fine-tuning .* on WASM needs about [\d.]+ GiB \(weights [\d.]+ GiB, gradients [\d.]+ GiB, AdamW [\d.]+ GiB, activations [\d.]+ GiB\), more than WebAssembly's 4 GiB memory: use feature-extraction \(about [\d.]+ GiB\)/);
+    assert.match(last, /fine-tuning .* on WASM needs about [\d.]+ GiB \(weights [\d.]+ GiB, gradients [\d.]+ GiB, AdamW [\d.]+ GiB, activations [\d.]+ GiB\), more than fits in WebAssembly's 4 GiB memory: use feature-extraction \(about [\d.]+ GiB\)/);
     assert.doesNotMatch(refused.stderr, /step 1\//, 'refused before the first step');
   }
   const out = join(work, 'xlmr-fe');
