@@ -120,13 +120,15 @@ export async function loadSequenceClassifier(
   const configJson = await fetchJson(files, 'config.json');
   opts.onProgress?.({ stage: 'weights' });
   const progress = (loaded: number, total: number) => opts.onProgress?.({ stage: 'variables', loaded, total });
-  // Where the files can be read in parts (stored checkpoints, the CLI's output), one tensor at a time.
+  // Where the files can be read in parts (stored checkpoints, the CLI's output), one tensor at a time; the config
+  // is checked first, so an unsupported model is refused before any weight is read.
   if (files.openFile) {
+    const config = parseEncoderConfig(configJson);
     const opened = await openSafetensorsIn(files, 'model.safetensors').catch((error: Error) => {
       if (error instanceof MissingFileError && error.fileName === 'model.safetensors') return null;
       throw error;
     });
-    if (opened) return buildClassifierReading(configJson, opened, `model.safetensors of ${files.describe}`, opts.seed, progress);
+    if (opened) return buildClassifierReading(config, opened, `model.safetensors of ${files.describe}`, opts.seed, progress);
   }
   const { bytes, file } = await fetchWeights(files);
   return buildClassifier(configJson, bytes, `${file} of ${files.describe}`, opts.seed, progress);
@@ -137,8 +139,7 @@ export function sequenceClassifierFromBuffers(configJson: unknown, safetensors: 
 }
 
 /** What a checkpoint holding `names` supplies for each parameter of the config's model. */
-function planParameters(configJson: unknown, names: Iterable<string>, source: string) {
-  const config = parseEncoderConfig(configJson);
+function planParameters(config: EncoderConfig, names: Iterable<string>, source: string) {
   const specs = parameterSpecs(config);
   return { config, specs, resolution: resolveCheckpointNames(config, specs, names, source) };
 }
@@ -157,8 +158,10 @@ function classifierOf(plan: ReturnType<typeof planParameters>, parameters: Named
  * a second full copy of the weights.
  */
 function buildClassifier(configJson: unknown, bytes: ArrayBuffer, source: string, seed = DEFAULT_INIT_SEED, progress?: (loaded: number, total: number) => void): SequenceClassifier {
+  // The config first: an unsupported model is refused before any weight is read.
+  const config = parseEncoderConfig(configJson);
   const file = readSafetensors(bytes, source);
-  const plan = planParameters(configJson, file.tensors.keys(), source);
+  const plan = planParameters(config, file.tensors.keys(), source);
   const parameters: NamedParameter[] = [];
   try {
     plan.specs.forEach((spec, index) => {
@@ -174,8 +177,8 @@ function buildClassifier(configJson: unknown, bytes: ArrayBuffer, source: string
 }
 
 /** The same from a file read a tensor at a time: the most held beside the variables is one tensor. */
-async function buildClassifierReading(configJson: unknown, file: OpenedSafetensors, source: string, seed = DEFAULT_INIT_SEED, progress?: (loaded: number, total: number) => void): Promise<SequenceClassifier> {
-  const plan = planParameters(configJson, file.tensors.keys(), source);
+async function buildClassifierReading(config: EncoderConfig, file: OpenedSafetensors, source: string, seed = DEFAULT_INIT_SEED, progress?: (loaded: number, total: number) => void): Promise<SequenceClassifier> {
+  const plan = planParameters(config, file.tensors.keys(), source);
   const parameters: NamedParameter[] = [];
   try {
     for (const [index, spec] of plan.specs.entries()) {
