@@ -87,6 +87,7 @@ export async function writeCheckpoint(files: CheckpointFile[], writer: Checkpoin
     for (const file of files) {
       let written = 0;
       for await (const piece of gathered(file.chunks())) {
+        // Counted before it goes: a writer may transfer the buffer, which then reads as empty.
         written += piece.byteLength;
         await writer.write(file.name, piece);
       }

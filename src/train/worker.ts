@@ -8,7 +8,7 @@ import type { FromWorker, JobResumeRequest, ResumeRequest, ToWorker } from './wo
 import type { JobResume } from './job.ts';
 import type { ResumeSource } from './resume.ts';
 import { urlFiles } from '../hub/url-files.ts';
-import { gathered, type CheckpointFile } from './checkpoint-stream.ts';
+import { writeCheckpoint, type CheckpointFile } from './checkpoint-stream.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
@@ -31,16 +31,12 @@ const ownBuffer = (bytes: Uint8Array) => (bytes.buffer instanceof ArrayBuffer &&
 /** Streams a checkpoint to the page one piece at a time (see the 'checkpoint-*' messages). */
 async function streamCheckpoint(run: RunRecord, step: number, files: CheckpointFile[]): Promise<void> {
   await postAndWait({ type: 'checkpoint-begin', id: nextAckId++, run, step, files: files.map(({ name, size }) => ({ name, size })) });
-  for (const file of files) {
-    let written = 0;
-    for await (const bytes of gathered(file.chunks())) {
-      // Counted before it goes: a transferred buffer reads as empty here afterwards.
-      written += bytes.byteLength;
-      await postAndWait({ type: 'checkpoint-piece', id: nextAckId++, name: file.name, bytes }, ownBuffer(bytes));
-    }
-    if (written !== file.size) throw new Error(`${file.name}: ${written} bytes written, ${file.size} announced`);
-  }
-  await postAndWait({ type: 'checkpoint-end', id: nextAckId++ });
+  await writeCheckpoint(files, {
+    write: (name, bytes) => postAndWait({ type: 'checkpoint-piece', id: nextAckId++, name, bytes }, ownBuffer(bytes)),
+    commit: () => postAndWait({ type: 'checkpoint-end', id: nextAckId++ }),
+    // The page aborts its writer when the job ends without the checkpoint's end.
+    abort: async () => {},
+  });
 }
 
 /**
