@@ -65,3 +65,13 @@ export function isSoftwareAdapter(adapter: GpuAdapterSummary | undefined): boole
   if (!adapter) return false;
   return adapter.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(`${adapter.architecture} ${adapter.device} ${adapter.description}`);
 }
+
+/**
+ * The GPU backend `info` runs on is emulated on the CPU (a software WebGPU adapter, or WebGL on SwiftShader or
+ * llvmpipe): it trains slower than WASM, so automatic choice takes WASM instead. Returns what to say why, or null.
+ */
+export function softwareGpuReason(info: Pick<BackendInfo, 'backend' | 'adapter' | 'webgl'>): string | null {
+  if (info.backend === 'webgpu' && isSoftwareAdapter(info.adapter)) return `WebGPU here is a software adapter (${info.adapter?.architecture || info.adapter?.description || 'no GPU'}), slower than the CPU`;
+  if (info.backend === 'webgl' && /swiftshader|llvmpipe|lavapipe|software/i.test(info.webgl?.renderer ?? '')) return `WebGL here is a software renderer (${info.webgl!.renderer}), slower than the CPU`;
+  return null;
+}

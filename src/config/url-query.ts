@@ -1,7 +1,8 @@
 // The page's URL query ⇄ RunConfig, so a link reproduces a set-up. Keys are the CLI's flag names without the
 // dashes (`batch-size=16`); lists are comma-separated. Every bad value is reported; none is silently replaced.
-import { BACKENDS, REFERENCE_DEFAULTS, TECHNIQUES, validateRunConfig, type BackendChoice, type RunConfig } from './run-config.ts';
+import { BACKENDS, configIssues, REFERENCE_DEFAULTS, TECHNIQUES, type BackendChoice, type RunConfig } from './run-config.ts';
 import type { Technique } from '../train/trainer.ts';
+import { XNLI_LANGUAGES } from '../data/xnli-facts.ts';
 
 /** The embedded offline demo (public/demo): a model folder and data files relative to the app. */
 export const DEMO_MODEL = './demo/model';
@@ -38,9 +39,24 @@ export interface QueryParseResult {
   config: RunConfig;
   /** One line per bad value, naming the key, the value and what is allowed. */
   errors: string[];
+  /** The same problems, each with the setting it is about (`data`: the data source), for a form to mark. */
+  issues: LinkIssue[];
   /** The keys the link set, so a page can tell a shared link from a bare visit. */
   keys: string[];
 }
+
+const formatKept = (value: unknown) => (Array.isArray(value) ? value.join(', ') || 'none' : String(value));
+
+export interface LinkIssue {
+  /** Absent: a key the app does not know. */
+  setting?: keyof RunConfig | 'data';
+  message: string;
+}
+
+const SETTING_OF_KEY: Record<string, LinkIssue['setting']> = {
+  technique: 'technique', 'model-names': 'modelNames', 'eval-datasets-names': 'evalLanguages', backend: 'backend',
+  'hub-endpoint': 'hubEndpoint', revision: 'revision', data: 'data', 'feature-extraction-cache': 'featureExtractionCache',
+};
 
 const list = (value: string) => value.split(/[,\s]+/).map((s) => s.trim()).filter(Boolean);
 
@@ -59,7 +75,7 @@ export function withDemoData(config: RunConfig): RunConfig {
 export function configFromQuery(query: URLSearchParams | string, base: RunConfig = REFERENCE_DEFAULTS): QueryParseResult {
   const params = typeof query === 'string' ? new URLSearchParams(query) : query;
   const config: RunConfig = { ...base, modelNames: [...base.modelNames], evalLanguages: [...base.evalLanguages], evalFiles: { ...base.evalFiles } };
-  const errors: string[] = [];
+  const issues: LinkIssue[] = [];
   const keys: string[] = [];
   let demoData = false;
   for (const [key, raw] of params) {
@@ -70,14 +86,14 @@ export function configFromQuery(query: URLSearchParams | string, base: RunConfig
     if (numeric) {
       const parsed = value === '' ? NaN : Number(value);
       if (!Number.isFinite(parsed) || (numeric.integer && !Number.isInteger(parsed))) {
-        errors.push(`${key}=${raw}: not ${numeric.integer ? 'an integer' : 'a number'}; the form keeps ${base[numeric.key]}`);
+        issues.push({ setting: numeric.key, message: `${key}=${raw}: not ${numeric.integer ? 'an integer' : 'a number'}; the form keeps ${base[numeric.key]}` });
       } else config[numeric.key] = parsed;
       continue;
     }
     switch (key) {
       case 'technique':
         if (TECHNIQUES.includes(value as Technique)) config.technique = value as Technique;
-        else errors.push(`technique=${raw}: must be ${TECHNIQUES.join(' or ')}`);
+        else issues.push({ setting: SETTING_OF_KEY[key], message: `technique=${raw}: must be ${TECHNIQUES.join(' or ')}` });
         break;
       case 'model-names':
         config.modelNames = list(value);
@@ -87,14 +103,14 @@ export function configFromQuery(query: URLSearchParams | string, base: RunConfig
         break;
       case 'backend':
         if ((BACKENDS as readonly string[]).includes(value)) config.backend = value as BackendChoice;
-        else errors.push(`backend=${raw}: must be one of ${BACKENDS.join(', ')}`);
+        else issues.push({ setting: SETTING_OF_KEY[key], message: `backend=${raw}: must be one of ${BACKENDS.join(', ')}` });
         break;
       case 'hub-endpoint':
         config.hubEndpoint = value;
         break;
       case 'revision':
         if (value) config.revision = value;
-        else errors.push('revision=: empty; give a branch, tag or commit');
+        else issues.push({ setting: SETTING_OF_KEY[key], message: 'revision=: empty; give a branch, tag or commit' });
         break;
       case 'no-shuffle':
         config.shuffle = value === '0' || value === 'false';
@@ -104,27 +120,34 @@ export function configFromQuery(query: URLSearchParams | string, base: RunConfig
         break;
       case 'data':
         if (value === 'demo') demoData = true;
-        else errors.push(`data=${raw}: the only data preset is "demo" (the embedded offline sample)`);
+        else issues.push({ setting: SETTING_OF_KEY[key], message: `data=${raw}: the only data preset is "demo" (the embedded offline sample)` });
         break;
       default:
-        errors.push(`${key}=${raw}: unknown setting; known: ${[...OTHER_KEYS, ...Object.keys(NUMBER_KEYS)].join(', ')}`);
+        issues.push({ message: `${key}=${raw}: unknown setting; known: ${[...OTHER_KEYS, ...Object.keys(NUMBER_KEYS)].join(', ')}` });
     }
   }
-  let result = config;
   if (demoData) {
     const missing = config.evalLanguages.filter((l) => !(DEMO_LANGUAGES as readonly string[]).includes(l));
-    if (missing.length) errors.push(`eval-datasets-names: the offline demo has no ${missing.join(', ')} data; it has ${DEMO_LANGUAGES.join(' ')}`);
-    result = withDemoData(config);
-  }
-  // Only settings the link named are checked here: a link need not name a model to be valid.
-  if (keys.length) {
-    for (const error of validateRunConfig(result)) {
-      if (/at least one model/.test(error) && !params.has('model-names')) continue;
-      if (/at least one evaluation language/.test(error) && !params.has('eval-datasets-names')) continue;
-      errors.push(error);
+    if (missing.length) {
+      issues.push({ setting: 'evalLanguages', message: `eval-datasets-names: the offline demo has no ${missing.join(', ')} data; it has ${DEMO_LANGUAGES.join(' ')}` });
+      config.evalLanguages = config.evalLanguages.filter((l) => !missing.includes(l));
     }
   }
-  return { config: result, errors, keys };
+  // Only settings the link named are checked here: a link need not name a model to be valid. A value out of range
+  // is handled like one that does not parse: the form keeps the base's value, and the problem names the setting.
+  if (keys.length) {
+    for (const issue of configIssues(demoData ? withDemoData(config) : config)) {
+      if (issue.setting === 'modelNames' && /at least one model/.test(issue.message) && !params.has('model-names')) continue;
+      if (issue.setting === 'evalLanguages' && /at least one evaluation language/.test(issue.message) && !params.has('eval-datasets-names')) continue;
+      if (issues.some((known) => known.setting === issue.setting)) continue;
+      if (issue.setting === 'evalLanguages') config.evalLanguages = config.evalLanguages.filter((l) => (XNLI_LANGUAGES as readonly string[]).includes(l));
+      else if (issue.setting === 'modelNames') config.modelNames = config.modelNames.filter((name) => /^(local:)?[\w.\-/]+$/.test(name));
+      else (config as unknown as Record<string, unknown>)[issue.setting] = base[issue.setting];
+      issues.push({ setting: issue.setting, message: `${issue.message}; the form keeps ${formatKept(config[issue.setting])}` });
+    }
+  }
+  const result = demoData ? withDemoData(config) : config;
+  return { config: result, errors: issues.map((i) => i.message), issues, keys };
 }
 
 /** The set-up → a query holding every setting that differs from the reference's defaults, plus models and languages. */

@@ -66,6 +66,13 @@ export interface HubFilesOptions {
 const listingKey = (endpoint: string, repo: string, revision: string) => `listing|${apiBase(endpoint)}|${repo}|${revision}`;
 const fileKey = (endpoint: string, repo: string, commit: string, file: string) => `file|${apiBase(endpoint)}|${repo}|${commit}|${file}`;
 
+/** Bytes of a model's weights in the download cache (any commit), or null when they are not there. */
+export async function cachedWeightBytes(endpoint: string, repo: string, cache: FileCache = defaultFileCache()): Promise<number | null> {
+  const prefix = `file|${apiBase(endpoint)}|${repo}|`;
+  const weights = (await cache.list()).filter((e) => e.key.startsWith(prefix) && /\|(model\.safetensors|pytorch_model\.bin)$/.test(e.key));
+  return weights.length ? Math.max(...weights.map((e) => e.size)) : null;
+}
+
 /**
  * Files of a model repository, fetched from `<endpoint>/<repo>/resolve/<revision>/<file>`: the revision is resolved
  * to a commit through the Hub API, each file is checked (size, and SHA-256 for LFS files) and kept in the cache

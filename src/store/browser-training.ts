@@ -21,7 +21,11 @@ export interface BrowserTrainingOptions {
   /** Checkpoints kept per run (older ones are deleted); default 2. */
   keepCheckpoints?: number;
   /** The page's own handlers (progress, logs...), called after the store has the event; checkpoints go to the store. */
-  listener?: Omit<TrainingListener, 'checkpoint'> & { checkpointSaved?(run: RunRecord, entry: CheckpointEntry): void };
+  listener?: Omit<TrainingListener, 'checkpoint'> & {
+    checkpointSaved?(run: RunRecord, entry: CheckpointEntry): void;
+    /** A resumed run, its history cut back to its checkpoint, before the job starts. */
+    resumed?(run: RunRecord): void;
+  };
 }
 
 export interface BrowserTrainingHandle {
@@ -149,6 +153,7 @@ export async function resumeRun(runId: string, options: BrowserTrainingOptions =
     const metrics = await cutMetricsBackTo(runId, last.step);
     void requestPersistentStorage();
     const run: RunRecord = { ...stored.record, metrics, status: 'RUNNING' };
+    options.listener?.resumed?.(run);
     return session(stored.job, { backend: stored.backend, keepCheckpoints: stored.keepCheckpoints, ...options }, new Map([[runId, release]]), jobResumeFor(stored.job, run, last.step));
   } catch (error) {
     release();

@@ -33,7 +33,18 @@ export class PairTokenizer {
     private readonly template: PairTemplate,
     readonly maxLength: number,
     readonly padTokenId: number,
+    private readonly unknownTokenId: number | null = null,
   ) {}
+
+  /**
+   * The words of `text` the vocabulary does not cover (each read as the unknown token), in order; Han
+   * characters count one by one, as BERT's pre-tokenizer splits them.
+   */
+  unknownWords(text: string): string[] {
+    if (this.unknownTokenId === null) return [];
+    const words = text.match(/\p{Script=Han}|[\p{L}\p{M}\p{N}]+|[^\s\p{L}\p{M}\p{N}]/gu) ?? [];
+    return words.filter((word) => this.encodeSentence(word).includes(this.unknownTokenId!));
+  }
 
   static fromJson(tokenizerJson: unknown, tokenizerConfig: unknown, opts: PairTokenizerOptions = {}): PairTokenizer {
     if (!isObject(tokenizerJson) || !isObject(tokenizerJson.model)) {
@@ -53,7 +64,7 @@ export class PairTokenizer {
     if (maxLength <= template.addedTokens) {
       throw new Error(`max length ${maxLength} leaves no room for text beside the ${template.addedTokens} special tokens of a pair`);
     }
-    return new PairTokenizer(encodeSentence, template, maxLength, padTokenId(tokenizerJson, config));
+    return new PairTokenizer(encodeSentence, template, maxLength, padTokenId(tokenizerJson, config), unknownTokenId(tokenizerJson.model));
   }
 
   encodePair(premise: string, hypothesis: string): EncodedPair {
@@ -62,6 +73,13 @@ export class PairTokenizer {
     const [keepFirst, keepSecond] = longestFirstLengths(first.length, second.length, this.maxLength - this.template.addedTokens);
     return this.template.apply(first.slice(0, keepFirst), second.slice(0, keepSecond));
   }
+}
+
+/** The id the tokenizer gives words it does not know: WordPiece/BPE's unk_token, Unigram's unk_id. */
+function unknownTokenId(model: Json): number | null {
+  if (typeof model.unk_id === 'number') return model.unk_id;
+  if (typeof model.unk_token === 'string' && isObject(model.vocab) && typeof model.vocab[model.unk_token] === 'number') return model.vocab[model.unk_token] as number;
+  return null;
 }
 
 function saneMaxLength(value: unknown): number | undefined {

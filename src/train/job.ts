@@ -41,6 +41,8 @@ export interface TrainJob {
   token?: string;
   /** Tags describing where the run trained (backend, adapter). */
   environment: Record<string, string>;
+  /** Appended to each run's name (`<model>-<technique>-<suffix>`), so that a page's runs are told apart. */
+  runNameSuffix?: string;
 }
 
 export type JobProgress = TrainProgress | { phase: 'load' | 'data' | 'tokenize' | 'save'; message: string; done?: number; total?: number };
@@ -168,7 +170,7 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
       continue;
     }
     const resume = jobResume?.runs[source.name];
-    const runName = resume?.run.runName ?? `${source.name.split('/').pop()}-${config.technique}`;
+    const runName = resume?.run.runName ?? [source.name.split('/').pop(), config.technique, job.runNameSuffix].filter(Boolean).join('-');
     const progress = (p: JobProgress) => events.progress(runName, p);
     const files: ModelFiles = source.fileUrls ? fileUrlMapFiles(source.fileUrls, source.name) : source.url ? urlFiles(source.url, source.name) : hubFiles({ endpoint: source.endpoint, repo: source.repo, revision: source.revision, token: job.token }, { onProgress: onDownload });
     progress({ phase: 'load', message: `loading ${source.name}` });

@@ -1,5 +1,5 @@
 // Entry of the training worker: the page stays responsive while the model trains here.
-import { describeBackend, initBackend, isSoftwareAdapter, onDeviceLost, type BackendInfo, type BackendName } from '../backend/index.ts';
+import { describeBackend, initBackend, onDeviceLost, softwareGpuReason, type BackendInfo, type BackendName } from '../backend/index.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { runTrainJob } from './job.ts';
 import { checkpointModelFiles } from '../store/checkpoints.ts';
@@ -46,9 +46,10 @@ async function streamCheckpoint(run: RunRecord, step: number, files: CheckpointF
 async function chooseBackend(requested: BackendName | null): Promise<BackendInfo> {
   if (requested) return initBackend(requested, { fallback: false });
   const best = await initBackend();
-  if (best.backend !== 'webgpu' || !isSoftwareAdapter(best.adapter)) return best;
+  const software = softwareGpuReason(best);
+  if (!software) return best;
   const wasm = await initBackend('wasm');
-  return { ...wasm, requested: null, skipped: [{ backend: 'webgpu', reason: 'the WebGPU adapter is a software renderer (SwiftShader): WASM trains faster here' }, ...wasm.skipped] };
+  return { ...wasm, requested: null, skipped: [{ backend: best.backend, reason: `${software}: WASM trains faster here` }, ...best.skipped, ...wasm.skipped] };
 }
 
 async function resumeSourceOf(request: ResumeRequest): Promise<ResumeSource> {

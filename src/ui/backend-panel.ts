@@ -1,4 +1,4 @@
-import type { BackendInfo } from '../backend/index.ts';
+import { softwareGpuReason, type BackendInfo, type BackendName } from '../backend/index.ts';
 import { el, formatBytes, setStatus } from './dom.ts';
 
 const BYTE_LIMITS = new Set(['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxUniformBufferBindingSize']);
@@ -10,10 +10,30 @@ const BACKEND_TITLES: Record<BackendInfo['backend'], string> = {
   cpu: 'plain JavaScript CPU (slowest fallback)',
 };
 
-/** Fills the backend panel: which backend runs, the GPU adapter and its limits, and why better ones were passed over. */
-export function renderBackendPanel(panel: HTMLElement, info: BackendInfo): void {
+/**
+ * Where training will run, and why, in one line: the training worker's choice (see chooseTrainingBackend) from
+ * what this page found, e.g. "Training runs on WASM on 2 CPU threads: WebGPU here is a software adapter".
+ */
+export function trainingBackendLine(info: BackendInfo, requested: BackendName | null): { state: 'ready' | 'warning'; text: string } {
+  const threads = globalThis.crossOriginIsolated ? Math.max(1, navigator.hardwareConcurrency ?? 1) : 1;
+  const wasm = `WASM on ${threads} CPU thread${threads === 1 ? '' : 's'}`;
+  if (requested) return { state: requested === 'webgpu' ? 'ready' : 'warning', text: `Training runs on ${requested === 'wasm' ? wasm : BACKEND_TITLES[requested]}, as the set-up asks.` };
+  const software = softwareGpuReason(info);
+  if (software) {
+    const passedOver = info.skipped.find((s) => s.backend === 'webgpu');
+    return { state: 'warning', text: `Training runs on ${wasm}: ${software}${passedOver ? `; WebGPU is not available (${passedOver.reason})` : ''}.` };
+  }
+  if (info.backend === 'webgpu') return { state: 'ready', text: `Training runs on the GPU through WebGPU (${[info.adapter?.vendor, info.adapter?.architecture].filter(Boolean).join(' ') || 'adapter'}).` };
+  const passedOver = info.skipped.find((s) => s.backend === 'webgpu');
+  const where = info.backend === 'wasm' ? wasm : BACKEND_TITLES[info.backend];
+  return { state: 'warning', text: `Training runs on ${where}: ${passedOver ? `WebGPU is not available here (${passedOver.reason})` : 'no GPU backend started'}.` };
+}
+
+/** Fills the backend panel: where training runs, the GPU adapter and its limits, and why better ones were passed over. */
+export function renderBackendPanel(panel: HTMLElement, info: BackendInfo, requested: BackendName | null = null): void {
   const status = panel.querySelector<HTMLElement>('#backend-status')!;
-  setStatus(status, info.backend === 'webgpu' ? 'ready' : 'warning', `Running on ${BACKEND_TITLES[info.backend]}`);
+  const line = trainingBackendLine(info, requested);
+  setStatus(status, line.state, line.text);
   panel.querySelector('#backend-more')?.remove();
 
   const details = el('dl', { id: 'backend-details' });
@@ -42,7 +62,6 @@ export function renderBackendPanel(panel: HTMLElement, info: BackendInfo): void 
   }
   // Collapsed: the adapter's limits matter to few visitors and would push the set-up off a projector's screen.
   panel.append(el('details', { id: 'backend-more' }, el('summary', {}, 'Backend, adapter and limits'), details));
-  renderWebGpuNotice(panel, info);
 }
 
 export function renderBackendError(panel: HTMLElement, error: Error): void {
@@ -51,16 +70,4 @@ export function renderBackendError(panel: HTMLElement, error: Error): void {
 
 export function renderDeviceLost(panel: HTMLElement, message: string): void {
   setStatus(panel.querySelector<HTMLElement>('#backend-status')!, 'error', message);
-}
-
-/** Where WebGPU is missing, says so plainly, and what the fallback costs. */
-export function renderWebGpuNotice(panel: HTMLElement, info: BackendInfo): void {
-  panel.querySelector('#webgpu-notice')?.remove();
-  const passedOver = info.skipped.find((s) => s.backend === 'webgpu');
-  if (info.backend === 'webgpu' || !passedOver || info.requested) return;
-  panel.querySelector('#backend-status')!.after(
-    el('div', { id: 'webgpu-notice', class: 'notice', role: 'note' },
-      el('p', {}, el('strong', {}, 'WebGPU is not available here'), ` (${passedOver.reason}).`),
-      el('p', {}, `Training and prediction run on ${BACKEND_TITLES[info.backend]} instead. That works, but it is slower: expect the Offline demo to take minutes rather than seconds, and real models to be practical only with feature extraction or a small sample. For WebGPU, use a current Chrome or Edge on http://localhost or an https address.`)),
-  );
 }

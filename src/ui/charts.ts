@@ -3,6 +3,10 @@ import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, 
 import { el } from './dom.ts';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Title, Tooltip);
+// Readable from the back of a room: 16 px text or more, dark ink (chart.js defaults to 12 px grey).
+const INK = '#1a1a1a';
+Chart.defaults.font.size = 16;
+Chart.defaults.color = INK;
 
 /** Distinguishable on white and in greyscale order (Okabe–Ito, darkened where contrast needs it). */
 export const SERIES_COLOURS = ['#0060a8', '#c45a00', '#007a5a', '#b0306f', '#5a4fcf', '#8a6d00', '#2b2b2b', '#d62728', '#17808f', '#7f5539'];
@@ -23,6 +27,8 @@ const whiteBackground = {
 export interface Series {
   label: string;
   points: { x: number; y: number }[];
+  /** A reference line (e.g. chance), drawn dashed and grey. */
+  reference?: boolean;
 }
 
 export interface LineChart {
@@ -30,13 +36,16 @@ export interface LineChart {
   readonly figure: HTMLElement;
   /** Replaces every series and redraws once. */
   set(series: Series[]): void;
+  /** A line of text over the plot (e.g. what the chart is waiting for); empty hides it. */
+  note(text: string): void;
 }
 
-/** A titled chart in a <figure> with a "Download PNG" button; `yLabel` names the axis. */
-export function lineChart(id: string, title: string, xLabel: string, yLabel: string, options: { yMin?: number; yMax?: number; logY?: boolean } = {}): LineChart {
+/** A titled chart in a <figure> with a "Download PNG" button; `yLabel` names the axis; the legend is beside the plot. */
+export function lineChart(id: string, title: string, xLabel: string, yLabel: string, options: { yMin?: number; yMax?: number; ySuffix?: string } = {}): LineChart {
   const canvas = el('canvas', { id, role: 'img', 'aria-label': `${title} chart` });
   const download = el('button', { type: 'button', 'data-download': id }, `Download “${title}” as PNG`);
-  const figure = el('figure', { class: 'chart' }, el('div', { class: 'chart-box' }, canvas), el('figcaption', {}, title, ' ', download));
+  const noteBox = el('p', { class: 'chart-note', id: `${id}-note`, hidden: '' });
+  const figure = el('figure', { class: 'chart' }, el('div', { class: 'chart-box' }, canvas, noteBox), el('figcaption', {}, title, ' ', download));
   const chart = new Chart<'line', { x: number; y: number }[]>(canvas, {
     type: 'line',
     data: { datasets: [] },
@@ -47,10 +56,16 @@ export function lineChart(id: string, title: string, xLabel: string, yLabel: str
       maintainAspectRatio: false,
       parsing: false,
       normalized: true,
-      plugins: { title: { display: true, text: title }, legend: { position: 'bottom' } },
+      plugins: {
+        title: { display: true, text: title, color: INK, font: { size: 18, weight: 'bold' } },
+        legend: { position: 'right', labels: { boxWidth: 24, color: INK } },
+      },
       scales: {
-        x: { type: 'linear', title: { display: true, text: xLabel } },
-        y: { type: 'linear', title: { display: true, text: yLabel }, min: options.yMin, max: options.yMax },
+        x: { type: 'linear', title: { display: true, text: xLabel, color: INK }, ticks: { color: INK }, grid: { color: '#d0d0d0' } },
+        y: {
+          type: 'linear', title: { display: true, text: yLabel, color: INK }, min: options.yMin, max: options.yMax, grid: { color: '#d0d0d0' },
+          ticks: { color: INK, callback: (value) => `${value}${options.ySuffix ?? ''}` },
+        },
       },
     },
   });
@@ -64,18 +79,33 @@ export function lineChart(id: string, title: string, xLabel: string, yLabel: str
       const signature = JSON.stringify([chart.options.plugins?.title?.text, series.map((s) => [s.label, s.points.length])]);
       if (signature === drawn) return;
       drawn = signature;
-      chart.data.datasets = series.map((s, i): ChartDataset<'line', { x: number; y: number }[]> => ({
-        label: s.label,
-        data: s.points,
-        borderColor: SERIES_COLOURS[i % SERIES_COLOURS.length],
-        backgroundColor: SERIES_COLOURS[i % SERIES_COLOURS.length],
-        pointRadius: s.points.length > 40 ? 0 : 3,
-        borderWidth: 2,
-      }));
+      let colour = 0;
+      chart.data.datasets = series.map((s): ChartDataset<'line', { x: number; y: number }[]> => {
+        const stroke = s.reference ? '#555555' : SERIES_COLOURS[colour++ % SERIES_COLOURS.length];
+        return {
+          label: s.label,
+          data: s.points,
+          borderColor: stroke,
+          backgroundColor: stroke,
+          borderDash: s.reference ? [8, 6] : undefined,
+          pointRadius: s.reference || s.points.length > 40 ? 0 : 3,
+          borderWidth: s.reference ? 2 : 3,
+        };
+      });
       chart.update('none');
       // Lets tests and assistive summaries see how much the chart holds without reading the canvas.
-      figure.dataset.series = String(series.length);
-      figure.dataset.points = String(series.reduce((n, s) => n + s.points.length, 0));
+      // What the chart shows, read back from its configuration, for tests and assistive summaries.
+      figure.dataset.labels = JSON.stringify(chart.data.datasets.map((d) => d.label));
+      figure.dataset.reference = JSON.stringify(series.filter((s) => s.reference).map((s) => s.points.map((p) => p.y)));
+      figure.dataset.legend = String(chart.options.plugins?.legend?.position);
+      figure.dataset.fontSize = String(Chart.defaults.font.size);
+      const measured = series.filter((s) => !s.reference);
+      figure.dataset.series = String(measured.length);
+      figure.dataset.points = String(measured.reduce((n, s) => n + s.points.length, 0));
+    },
+    note(text) {
+      noteBox.textContent = text;
+      noteBox.hidden = text === '';
     },
   };
 }

@@ -2,7 +2,7 @@
 // GPU memory the run needs against what this device allows.
 import type { BackendInfo } from '../backend/types.ts';
 import type { RunConfig } from '../config/run-config.ts';
-import { fetchJson } from '../hub/files.ts';
+import { cachedWeightBytes, fetchJson } from '../hub/files.ts';
 import { listXnliParquet } from '../hub/xnli.ts';
 import { parseEncoderConfig } from '../model/config.ts';
 import { el, formatBytes, setStatus } from './dom.ts';
@@ -10,6 +10,7 @@ import { estimateTrainingMemory, memoryWarnings } from '../model/memory-estimate
 import { appUrl, isAppPath, modelFiles, modelFileUrl } from './sources.ts';
 import { hubAuthHeaders, hubToken } from './hub-token.ts';
 import { isLocalName, localDataFile, localFileSize } from './local-files.ts';
+import type { SourceState } from './setup-panel.ts';
 
 /** XNLI pairs are short: the 95th percentile is under 128 tokens for the reference models' tokenizers. */
 export const ASSUMED_P95_TOKENS = 128;
@@ -19,6 +20,14 @@ export interface PlanOptions {
   backend: () => BackendInfo | null;
   /** Whether a URL is in the page's download cache; absent: the column is not shown. */
   isCached?: (url: string) => Promise<boolean>;
+  /** Each model's and the data's state, and why the run cannot start (null: it can), once the plan is known. */
+  planned?(result: PlanResult): void;
+}
+
+export interface PlanResult {
+  models: Map<string, SourceState>;
+  data: SourceState;
+  blocker: string | null;
 }
 
 async function sizeOf(url: string, endpoint: string): Promise<number | null> {
@@ -33,11 +42,11 @@ async function sizeOf(url: string, endpoint: string): Promise<number | null> {
   }
 }
 
-interface Download { what: string; url: string }
+interface Download { what: string; url: string; model?: string }
 
 async function downloadsOf(config: RunConfig): Promise<Download[]> {
   const downloads: Download[] = [];
-  for (const name of config.modelNames) for (const file of MODEL_FILES) downloads.push({ what: `${name}: ${file}`, url: modelFileUrl(name, config, file) });
+  for (const name of config.modelNames) for (const file of MODEL_FILES) downloads.push({ what: `${name}: ${file}`, url: modelFileUrl(name, config, file), model: name });
   const data = async (file: string | undefined, language: string, split: 'train' | 'validation') => {
     if (file && isLocalName(file)) return downloads.push({ what: `${language} ${split}: ${file}`, url: localDataFile(file)?.url ?? file });
     if (file) return downloads.push({ what: `${language} ${split}: ${file}`, url: isAppPath(file) ? appUrl(file) : file });
@@ -49,6 +58,16 @@ async function downloadsOf(config: RunConfig): Promise<Download[]> {
   return downloads;
 }
 
+/** Beside a model: embedded, picked, cached or will download N MB. */
+async function modelState(name: string, config: RunConfig, list: Download[], sizes: (number | null)[]): Promise<SourceState> {
+  const bytes = list.reduce((sum, d, i) => sum + (d.model === name ? sizes[i] ?? 0 : 0), 0);
+  if (isAppPath(name)) return { state: 'ready', text: `embedded in the app (${formatBytes(bytes)})` };
+  if (isLocalName(name)) return { state: 'ready', text: `picked folder (${formatBytes(bytes)})` };
+  const cached = await cachedWeightBytes(config.hubEndpoint, name).catch(() => null);
+  if (cached !== null) return { state: 'ready', text: `cached in this browser (${formatBytes(cached)})` };
+  return { state: 'ready', text: bytes > 0 ? `will download ${formatBytes(bytes)}` : 'will download (size unknown)' };
+}
+
 export interface PlanPanel {
   /** Recomputes the plan for a set-up; an older pending one is dropped. */
   update(config: RunConfig): Promise<void>;
@@ -58,18 +77,21 @@ export function mountPlanPanel(panel: HTMLElement, options: PlanOptions): PlanPa
   const status = el('p', { id: 'plan-status', role: 'status', 'data-state': 'ready' });
   const downloads = el('table', { id: 'plan-downloads', 'aria-label': 'Files this run downloads' });
   const memory = el('div', { id: 'plan-memory' });
-  panel.append(status, el('h3', {}, 'Downloads'), downloads, el('h3', {}, 'GPU memory'), memory);
+  panel.append(status, el('h3', {}, 'Downloads'), el('div', { class: 'table-scroll' }, downloads), el('h3', {}, 'GPU memory'), memory);
   let generation = 0;
 
   async function update(config: RunConfig): Promise<void> {
     const mine = ++generation;
     setStatus(status, 'working', 'Checking what this run needs…');
     const problems: string[] = [];
+    const modelStates = new Map<string, SourceState>(config.modelNames.map((name) => [name, { state: 'working', text: 'checking…' }]));
+    let dataState: SourceState = { state: 'ready', text: '' };
     let list: Download[] = [];
     try {
       list = await downloadsOf(config);
     } catch (error) {
       problems.push((error as Error).message);
+      dataState = { state: 'error', text: `unreachable: ${(error as Error).message}` };
     }
     const sizes = await Promise.all(list.map((d) => sizeOf(d.url, config.hubEndpoint)));
     const cached = options.isCached ? await Promise.all(list.map((d) => options.isCached!(d.url).catch(() => false))) : null;
@@ -95,11 +117,22 @@ export function mountPlanPanel(panel: HTMLElement, options: PlanOptions): PlanPa
           deviceMemoryGiB: (navigator as Navigator & { deviceMemory?: number }).deviceMemory,
         };
         for (const warning of memoryWarnings(estimate, budget)) warnings.push(`${name}: ${warning}`);
+        modelStates.set(name, await modelState(name, config, list, sizes));
       } catch (error) {
         problems.push((error as Error).message);
+        modelStates.set(name, { state: 'error', text: `unreachable: ${(error as Error).message}` });
       }
     }
     if (mine !== generation) return;
+    if (dataState.state !== 'error') {
+      const dataBytes = list.reduce((sum, d, i) => sum + (d.model ? 0 : sizes[i] ?? 0), 0);
+      const embedded = config.trainFile && isAppPath(config.trainFile);
+      dataState = { state: 'ready', text: embedded ? `embedded in the app (${formatBytes(dataBytes)})` : `${isLocalName(config.trainFile ?? '') ? 'picked files' : 'will download'} ${formatBytes(dataBytes)}` };
+    }
+    const unreachable = [...modelStates].filter(([, s]) => s.state === 'error').map(([name]) => name);
+    const blocker = unreachable.length ? `${unreachable.join(', ')} cannot be reached (see beside ${unreachable.length === 1 ? 'it' : 'them'})`
+      : dataState.state === 'error' ? `the data cannot be reached (${dataState.text.replace(/^unreachable: /, '')})` : null;
+    options.planned?.({ models: modelStates, data: dataState, blocker });
 
     const total = sizes.reduce<number>((sum, s) => sum + (s ?? 0), 0);
     downloads.replaceChildren(
@@ -109,9 +142,9 @@ export function mountPlanPanel(panel: HTMLElement, options: PlanOptions): PlanPa
     );
     memory.replaceChildren(
       el('p', {}, `Estimate for batch ${config.batchSize} at ${config.maxLength > 0 ? config.maxLength : `${ASSUMED_P95_TOKENS} tokens (about the 95th percentile of XNLI pair lengths)`}: float32 weights, gradients and AdamW moments of the trained weights, and the activations kept for the backward pass.`),
-      el('table', { id: 'plan-memory-table' },
+      el('div', { class: 'table-scroll' }, el('table', { id: 'plan-memory-table' },
         el('tr', {}, ...['model', 'parameters', 'trained', 'weights + gradients + AdamW', 'activations', 'total'].map((h) => el('th', { scope: 'col' }, h))),
-        ...memoryRows),
+        ...memoryRows)),
       ...(info && info.backend !== 'webgpu' ? [el('p', {}, `The ${info.backend} backend is in use here: memory comes from the browser's heap, not a GPU.`)] : []),
       ...(warnings.length ? [el('ul', { id: 'plan-warnings', class: 'warnings' }, ...warnings.map((w) => el('li', {}, w)))] : []),
     );

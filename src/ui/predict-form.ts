@@ -3,6 +3,8 @@ import { predictPairs } from '../predict.ts';
 import { el, setStatus } from './dom.ts';
 import { loadClassifierBundle, type ClassifierBundle } from './load-model.ts';
 import { hubToken } from './hub-token.ts';
+import { appUrl } from './sources.ts';
+import { languageLabel } from '../data/xnli-facts.ts';
 
 export interface PredictFormDefaults {
   endpoint?: string;
@@ -17,6 +19,17 @@ export interface TrainedModel {
   key: string;
   label: string;
   files: ModelFiles;
+  /** A run of the embedded demo model: its examples are the ones in the demo's vocabulary. */
+  demo?: boolean;
+}
+
+export interface ExamplePair { language: string; premise: string; hypothesis: string; label?: string }
+
+/** The demo's own examples (public/demo/examples.json, written with the demo), in its vocabulary. */
+async function demoExamples(): Promise<ExamplePair[]> {
+  const response = await fetch(appUrl('./demo/examples.json'));
+  if (!response.ok) throw new Error(`the demo's examples.json: HTTP ${response.status}`);
+  return (await response.json()) as ExamplePair[];
 }
 
 export interface PredictForm {
@@ -25,7 +38,7 @@ export interface PredictForm {
 }
 
 /** Example pairs in the six languages of the reference write-up, one click away. */
-export const EXAMPLE_PAIRS: { language: string; premise: string; hypothesis: string }[] = [
+export const EXAMPLE_PAIRS: ExamplePair[] = [
   { language: 'en', premise: 'A man is playing a guitar on stage.', hypothesis: 'A person is making music.' },
   { language: 'de', premise: 'Eine Frau liest ein Buch im Park.', hypothesis: 'Eine Frau schläft zu Hause.' },
   { language: 'fr', premise: 'Les enfants jouent au football dans la rue.', hypothesis: 'Des enfants sont dehors.' },
@@ -61,17 +74,28 @@ export function mountPredictForm(panel: HTMLElement, defaults: PredictFormDefaul
   );
   const status = el('p', { id: 'predict-status', 'data-state': 'ready' });
   const result = el('table', { id: 'predict-result' });
-  const examples = el('div', { class: 'examples', role: 'group', 'aria-label': 'Example pairs' },
-    ...EXAMPLE_PAIRS.map((example) => {
-      const button = el('button', { type: 'button', lang: example.language, 'data-example': example.language }, `Example (${example.language})`);
-      button.addEventListener('click', () => {
-        premise.value = example.premise;
-        hypothesis.value = example.hypothesis;
-        premise.focus();
-      });
-      return button;
-    }));
-  panel.append(examples, form, status, result);
+  const words = el('p', { id: 'predict-words', hidden: '' });
+  const examples = el('div', { class: 'examples', role: 'group', 'aria-label': 'Example pairs' });
+  const showExamples = (pairs: ExamplePair[]) => examples.replaceChildren(...pairs.map((example) => {
+    const button = el('button', { type: 'button', lang: example.language, 'data-example': example.language }, `Example (${example.language})`);
+    button.title = `${languageLabel(example.language)}${example.label ? `, ${example.label} by construction` : ''}`;
+    button.addEventListener('click', () => {
+      premise.value = example.premise;
+      hypothesis.value = example.hypothesis;
+      premise.focus();
+    });
+    return button;
+  }));
+  showExamples(EXAMPLE_PAIRS);
+  let examplesFor = 'general';
+  const chooseExamples = () => {
+    const demo = trained.find((t) => t.key === source.value)?.demo === true;
+    if ((demo ? 'demo' : 'general') === examplesFor) return;
+    examplesFor = demo ? 'demo' : 'general';
+    if (!demo) return showExamples(EXAMPLE_PAIRS);
+    demoExamples().then((pairs) => examplesFor === 'demo' && showExamples(pairs), () => showExamples(EXAMPLE_PAIRS));
+  };
+  panel.append(examples, form, status, result, words);
 
   let loaded: { key: string; bundle: ClassifierBundle } | null = null;
   form.addEventListener('submit', (event) => {
@@ -79,6 +103,7 @@ export function mountPredictForm(panel: HTMLElement, defaults: PredictFormDefaul
     void (async () => {
       button.disabled = true;
       result.replaceChildren();
+      words.hidden = true;
       try {
         await defaults.ready;
         const location = { endpoint: endpoint.value.trim(), repo: model.value.trim(), revision: revision.value.trim() || 'main' };
@@ -96,10 +121,17 @@ export function mountPredictForm(panel: HTMLElement, defaults: PredictFormDefaul
         const [prediction] = await predictPairs(classifier, tokenizer, [{ premise: premise.value, hypothesis: hypothesis.value }]);
         result.append(
           el('tr', {}, el('th', {}, 'label'), el('th', {}, 'probability')),
-          ...prediction!.probabilities.map((p, i) =>
-            el('tr', { 'data-label': summary.id2label[i] ?? String(i) }, el('td', {}, summary.id2label[i] ?? String(i)), el('td', { class: 'number' }, p.toFixed(4))),
-          ),
+          ...prediction!.probabilities.map((p, i) => {
+            const label = summary.id2label[i] ?? String(i);
+            const bar = el('span', { class: 'bar', 'aria-hidden': 'true' });
+            bar.style.width = `${(100 * p).toFixed(1)}%`;
+            return el('tr', { 'data-label': label }, el('td', {}, label),
+              el('td', { class: 'bar-cell' }, el('span', { class: 'bar-track' }, bar), el('span', { class: 'number', 'data-probability': p.toFixed(4) }, `${(100 * p).toFixed(1)}%`)));
+          }),
         );
+        const unknown = [...new Set([...tokenizer.unknownWords(premise.value), ...tokenizer.unknownWords(hypothesis.value)])];
+        words.hidden = unknown.length === 0;
+        words.replaceChildren(...(unknown.length ? ['Words this model does not know (it reads each as [UNK], so they carry no meaning): ', ...unknown.flatMap((w, i) => [...(i ? [', '] : []), el('mark', { class: 'unknown-word' }, w)])] : []));
         setStatus(status, 'ready', `${prediction!.label} (${summary.modelType}, ${summary.source})`);
       } catch (error) {
         setStatus(status, 'error', (error as Error).message);
@@ -109,13 +141,17 @@ export function mountPredictForm(panel: HTMLElement, defaults: PredictFormDefaul
     })();
   });
   const hubFields = [endpoint, model, revision];
-  source.addEventListener('change', () => hubFields.forEach((f) => (f.disabled = source.value !== 'hub')));
+  source.addEventListener('change', () => {
+    hubFields.forEach((f) => (f.disabled = source.value !== 'hub'));
+    chooseExamples();
+  });
   return {
     setTrainedModels(models) {
       trained = models;
       source.replaceChildren(el('option', { value: 'hub' }, 'a Hub model (id below)'), ...models.map((m) => el('option', { value: m.key }, m.label)));
       if (models.length) source.value = models.at(-1)!.key;
       hubFields.forEach((f) => (f.disabled = source.value !== 'hub'));
+      chooseExamples();
     },
   };
 }

@@ -1,5 +1,6 @@
 // Results: accuracy per language for each model × technique, the drop from English beside each (the
 // zero-shot transfer gap), a colour scale, and the table as CSV.
+import { LANGUAGE_NAMES } from '../data/xnli-facts.ts';
 import { latestMetrics, type RunRecord } from '../train/run-record.ts';
 import { downloadText } from './charts.ts';
 import { throttled } from './schedule.ts';
@@ -80,7 +81,7 @@ export function mountResultsPanel(panel: HTMLElement, store: RunStore): void {
       if (rows.length === 0) return;
       table.append(
         el('caption', {}, 'Accuracy (%) per evaluation language; below it, the drop from English in points (the zero-shot transfer gap).'),
-        el('tr', {}, el('th', { scope: 'col' }, 'model'), el('th', { scope: 'col' }, 'technique'), ...languages.map((l) => el('th', { scope: 'col', class: 'number' }, l))),
+        el('tr', {}, el('th', { scope: 'col' }, 'model'), el('th', { scope: 'col' }, 'technique'), ...languages.map((l) => el('th', { scope: 'col', class: 'number', 'data-language': l }, LANGUAGE_NAMES[l] ?? l, el('span', { class: 'code' }, ` (${l})`)))),
         ...rows.map((row) =>
           el('tr', { 'data-run': row.run },
             el('th', { scope: 'row' }, row.model + (row.status === 'FINISHED' ? '' : ` (${row.status.toLowerCase()})`)),

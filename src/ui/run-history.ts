@@ -1,8 +1,16 @@
-// Every run the page knows: status, model, technique, final accuracies, duration; select several to
-// overlay their curves; export runs as MLflow run JSON or an `mlruns` zip, import either back, delete.
+// The one list of runs, newest first: the runs kept in this browser (their state, checkpoints, Resume, model
+// export, Delete) and runs imported from MLflow files, with their final accuracies; select several to overlay a
+// curve; export runs as MLflow run JSON or an `mlruns` zip, import either back; the browser's storage use.
+import { canWriteFolders, writeFolderToPickedDirectory } from '../export/directory.ts';
+import { exportFolderName, hfModelFolderFiles } from '../export/hf-folder.ts';
+import { zipFolder } from '../export/zip.ts';
+import { checkpointModelFiles, deleteRun } from '../store/checkpoints.ts';
+import { formatMiB, requestPersistentStorage, storageStatus } from '../store/quota.ts';
+import { listRuns, type RunSummary } from '../store/runs.ts';
 import { importRunJson, runJson } from '../tracking/run-json.ts';
 import { importMlrunsZip, mlrunsZip } from '../tracking/mlruns-zip.ts';
 import { latestMetrics, metricHistory, type RunRecord } from '../train/run-record.ts';
+import { languageLabel } from '../data/xnli-facts.ts';
 import { downloadText, downloadUrl, lineChart } from './charts.ts';
 import { throttled } from './schedule.ts';
 import { el, setStatus } from './dom.ts';
@@ -10,6 +18,14 @@ import type { RunStore } from './run-store.ts';
 import { formatDuration } from '../format.ts';
 
 const EXPORT_FOLDER_KEY = 'xnli.exportFolder';
+
+const STATE_TEXT: Record<RunSummary['state'], string> = {
+  running: 'training',
+  interrupted: 'interrupted (its page closed or crashed)',
+  stopped: 'stopped',
+  failed: 'failed',
+  finished: 'finished',
+};
 
 /**
  * MLflow stores absolute artifact URIs, so an export is written for the folder the user will unzip it in:
@@ -34,9 +50,36 @@ function curveKeys(runs: RunRecord[]): string[] {
   return [...keys].sort((a, b) => (a === 'loss' ? -1 : b === 'loss' ? 1 : a.localeCompare(b)));
 }
 
-export function mountRunHistory(panel: HTMLElement, store: RunStore): void {
+/** "loss" → "Training loss"; "eval_de_accuracy" → "Accuracy, German (de)". */
+export function curveTitle(key: string): string {
+  const accuracy = /^eval_(.+)_accuracy$/.exec(key);
+  return key === 'loss' ? 'Training loss' : accuracy ? `Accuracy, ${languageLabel(accuracy[1]!)}` : key;
+}
+
+function download(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
+  downloadUrl(url, fileName);
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+export interface RunHistoryCallbacks {
+  /** Continues a stored run in the page's live view. */
+  resume(runId: string): Promise<void>;
+}
+
+export interface RunHistory {
+  /** Re-reads the browser's run registry (states, checkpoints). */
+  refresh(): Promise<void>;
+  /** The stored runs, newest first, as last read. */
+  stored(): RunSummary[];
+}
+
+export function mountRunHistory(panel: HTMLElement, store: RunStore, callbacks: RunHistoryCallbacks): RunHistory {
   const table = el('table', { id: 'runs-table' });
   const empty = el('p', {}, 'No runs yet.');
+  const storage = el('p', { id: 'stored-runs-storage' });
+  const persist = el('button', { type: 'button', id: 'stored-runs-persist' }, 'Keep my data (persistent storage)');
+  const status = el('p', { id: 'runs-status', role: 'status', 'data-state': 'ready' });
   const curve = el('select', { id: 'overlay-metric' });
   const overlay = lineChart('chart-overlay', 'Selected runs', 'step', 'value');
   const importInput = el('input', { id: 'import-run', type: 'file', accept: '.json,application/json,.zip,application/zip' });
@@ -46,27 +89,46 @@ export function mountRunHistory(panel: HTMLElement, store: RunStore): void {
   const exportSelected = el('button', { type: 'button', id: 'export-selected-mlruns' }, 'Export selected runs (MLflow zip)');
   const exportAll = el('button', { type: 'button', id: 'export-all-mlruns' }, 'Export all runs (MLflow zip)');
   const downloadZip = (runs: RunRecord[], name: string) => {
-    if (runs.length === 0) return setStatus(importStatus, 'error', 'Select at least one run (its overlay box) to export.');
+    if (runs.length === 0) return setStatus(status, 'error', 'Select at least one run (its overlay box) to export.');
     const { zip, tree } = mlrunsZip(runs, { rootUri: rootUri() });
-    const url = URL.createObjectURL(new Blob([zip as BlobPart], { type: 'application/zip' }));
-    downloadUrl(url, name);
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    setStatus(importStatus, 'ready', `Exported ${runs.length} run(s) for ${rootUri()}${tree.warnings.length ? `; ${tree.warnings.join('; ')}` : ''}.`);
+    download(new Blob([zip as BlobPart], { type: 'application/zip' }), name);
+    setStatus(status, 'ready', `Exported ${runs.length} run(s) for ${rootUri()}${tree.warnings.length ? `; ${tree.warnings.join('; ')}` : ''}.`);
   };
   exportSelected.addEventListener('click', () => downloadZip(store.all().filter((r) => selected.has(r.runId)), 'mlruns-selected.zip'));
   exportAll.addEventListener('click', () => downloadZip(store.all().filter((r) => r.status !== 'RUNNING'), 'mlruns.zip'));
-  const importStatus = el('p', { id: 'import-status', role: 'status', 'data-state': 'ready' });
   panel.append(
     empty,
     el('div', { class: 'table-scroll' }, table),
+    status,
+    el('div', { class: 'field inline' }, storage, persist),
     el('div', { class: 'field inline' }, el('label', { for: 'overlay-metric' }, 'Curve to overlay'), curve),
     overlay.figure,
-    el('div', { class: 'field inline' }, el('label', { for: 'export-folder' }, 'Folder you will unzip MLflow exports in'), folderInput),
-    el('div', { class: 'field inline' }, exportSelected, ' ', exportAll),
-    el('div', { class: 'field inline' }, el('label', { for: 'import-run' }, 'Import runs (MLflow run JSON or mlruns zip)'), importInput),
-    importStatus,
+    el('details', {}, el('summary', {}, 'MLflow files: export and import'),
+      el('div', { class: 'field inline' }, el('label', { for: 'export-folder' }, 'Folder you will unzip MLflow exports in'), folderInput),
+      el('div', { class: 'field inline' }, exportSelected, ' ', exportAll),
+      el('div', { class: 'field inline' }, el('label', { for: 'import-run' }, 'Import runs (MLflow run JSON or mlruns zip)'), importInput)),
   );
   const selected = new Set<string>();
+  let storedRuns: RunSummary[] = [];
+
+  const act = async (what: string, action: () => Promise<void>) => {
+    setStatus(status, 'working', `${what}…`);
+    try {
+      await action();
+      setStatus(status, 'ready', `${what}: done`);
+    } catch (error) {
+      setStatus(status, 'error', `${what} failed: ${(error as Error).message}`);
+    }
+    await refresh();
+  };
+
+  const exportModel = (run: RunSummary, toFolder: boolean) => act(`exporting ${run.runName}`, async () => {
+    const files = await checkpointModelFiles(run.runId);
+    const folder = exportFolderName(run.runName, files.entry.step);
+    const contents = await hfModelFolderFiles(files);
+    if (toFolder) await writeFolderToPickedDirectory(folder, contents);
+    else download(await zipFolder(folder, contents), `${folder}.zip`);
+  });
 
   importInput.addEventListener('change', () => {
     const file = importInput.files?.[0];
@@ -75,9 +137,9 @@ export function mountRunHistory(panel: HTMLElement, store: RunStore): void {
       try {
         const runs = file.name.toLowerCase().endsWith('.zip') ? importMlrunsZip(new Uint8Array(bytes)) : [importRunJson(new TextDecoder().decode(bytes))];
         for (const run of runs) store.put(run);
-        setStatus(importStatus, 'ready', `Imported ${runs.map((r) => r.runName).join(', ')}.`);
+        setStatus(status, 'ready', `Imported ${runs.map((r) => r.runName).join(', ')}.`);
       } catch (error) {
-        setStatus(importStatus, 'error', `${file.name}: ${(error as Error).message}`);
+        setStatus(status, 'error', `${file.name}: ${(error as Error).message}`);
       }
       importInput.value = '';
     });
@@ -87,55 +149,103 @@ export function mountRunHistory(panel: HTMLElement, store: RunStore): void {
     const runs = store.all().filter((r) => selected.has(r.runId));
     const keys = curveKeys(runs.length ? runs : store.all());
     const chosen = keys.includes(curve.value) ? curve.value : keys.find((k) => k === 'eval_en_accuracy') ?? keys[0] ?? '';
-    curve.replaceChildren(...keys.map((k) => el('option', { value: k }, k)));
+    curve.replaceChildren(...keys.map((k) => el('option', { value: k }, curveTitle(k))));
     curve.value = chosen;
     if (runs.length === 0 && overlay.chart.data.datasets.length === 0) return;
-    overlay.chart.options.plugins!.title!.text = chosen ? `${chosen} of the selected runs` : 'Select runs to overlay';
-    overlay.set(runs.map((run) => ({ label: run.runName, points: metricHistory(run, chosen).map((p) => ({ x: p.step, y: p.value })) })));
+    overlay.chart.options.plugins!.title!.text = chosen ? `${curveTitle(chosen)}: the selected runs` : 'Select runs to overlay';
+    const percent = chosen.endsWith('_accuracy');
+    overlay.set(runs.map((run) => ({ label: run.runName, points: metricHistory(run, chosen).map((p) => ({ x: p.step, y: percent ? 100 * p.value : p.value })) })));
   };
   curve.addEventListener('change', drawOverlay);
 
+  function actions(run: RunRecord, saved: RunSummary | undefined): HTMLElement {
+    const cell = el('td', { class: 'actions-cell' });
+    const button = (label: string, name: string, onClick: () => void, disabled = false) => {
+      const b = el('button', { type: 'button', 'aria-label': `${label} ${name}` }, label);
+      b.disabled = disabled;
+      b.addEventListener('click', onClick);
+      cell.append(b, ' ');
+    };
+    if (saved?.resumable) button('Resume', run.runName, () => void act(`resuming ${run.runName}`, () => callbacks.resume(run.runId)));
+    if (saved && saved.checkpoints.length > 0) {
+      button('Export model (zip)', run.runName, () => void exportModel(saved, false));
+      if (canWriteFolders()) button('Export model to folder', run.runName, () => void exportModel(saved, true));
+    }
+    button('Export MLflow JSON', run.runName, () => downloadText(JSON.stringify(runJson(run, { rootUri: rootUri() }), null, 2), `${run.runName}-${run.runId.slice(0, 8)}.json`, 'application/json'));
+    const running = saved ? stateOf(run, saved) === 'running' : run.status === 'RUNNING';
+    button('Delete', run.runName, () => {
+      if (saved && !confirm(`Delete run ${run.runName} with its metrics and checkpoints?`)) return;
+      selected.delete(run.runId);
+      void act(`deleting ${run.runName}`, async () => {
+        if (saved) await deleteRun(run.runId);
+        store.delete(run.runId);
+      });
+    }, running);
+    return cell;
+  }
+
+  /** The registry's state, unless the page has newer news of the run (it ended since the last read). */
+  const stateOf = (run: RunRecord, saved: RunSummary): RunSummary['state'] =>
+    run.status === 'RUNNING' ? saved.state : run.status === 'FINISHED' ? 'finished' : run.status === 'KILLED' ? 'stopped' : 'failed';
+
+  function stateText(run: RunRecord, saved: RunSummary | undefined): string {
+    if (!saved) return `${run.status.toLowerCase()} (imported)`;
+    const state = stateOf(run, saved);
+    let text = STATE_TEXT[state] + (run.error ?? saved.error ? `: ${run.error ?? saved.error}` : '');
+    if (state === 'interrupted' && saved.activity) text += `, while ${saved.activity} (a crash there is most likely the browser running out of memory: resume, or use feature-extraction or a smaller batch)`;
+    return text;
+  }
+
   const render = throttled(() => {
-      const runs = store.all();
-      empty.hidden = runs.length > 0;
-      table.replaceChildren();
-      if (runs.length) {
-        table.append(
-          el('tr', {}, ...['overlay', 'run', 'status', 'model', 'technique', 'final accuracy (%)', 'duration', 'actions'].map((h) => el('th', { scope: 'col' }, h))),
-          ...runs.map((run) => {
-            const box = el('input', { type: 'checkbox', 'aria-label': `Overlay ${run.runName}` });
-            box.checked = selected.has(run.runId);
-            box.addEventListener('change', () => {
-              if (box.checked) selected.add(run.runId);
-              else selected.delete(run.runId);
-              drawOverlay();
-            });
-            const exportButton = el('button', { type: 'button' }, 'Export');
-            exportButton.setAttribute('aria-label', `Export ${run.runName}`);
-            exportButton.addEventListener('click', () => downloadText(JSON.stringify(runJson(run, { rootUri: rootUri() }), null, 2), `${run.runName}-${run.runId.slice(0, 8)}.json`, 'application/json'));
-            const deleteButton = el('button', { type: 'button' }, 'Delete');
-            deleteButton.setAttribute('aria-label', `Delete ${run.runName}`);
-            deleteButton.disabled = run.status === 'RUNNING';
-            deleteButton.addEventListener('click', () => {
-              selected.delete(run.runId);
-              store.delete(run.runId);
-            });
-            const seconds = ((run.endTime ?? Date.now()) - run.startTime) / 1000;
-            return el('tr', { 'data-run-id': run.runId },
-              el('td', {}, box),
-              el('td', {}, run.runName),
-              el('td', {}, run.status.toLowerCase()),
-              el('td', {}, run.tags.model_name ?? ''),
-              el('td', {}, run.params.technique ?? ''),
-              el('td', {}, accuracySummary(run)),
-              el('td', { class: 'number' }, formatDuration(seconds)),
-              el('td', {}, exportButton, ' ', deleteButton),
-            );
-          }),
-        );
-      }
-      drawOverlay();
+    const runs = [...store.all()].sort((a, b) => b.startTime - a.startTime);
+    const byId = new Map(storedRuns.map((s) => [s.runId, s]));
+    empty.hidden = runs.length > 0;
+    table.replaceChildren();
+    if (runs.length) {
+      table.append(
+        el('tr', {}, ...['overlay', 'run', 'state', 'model', 'technique', 'final accuracy (%)', 'checkpoints (step)', 'duration', 'actions'].map((h) => el('th', { scope: 'col' }, h))),
+        ...runs.map((run) => {
+          const saved = byId.get(run.runId);
+          const box = el('input', { type: 'checkbox', 'aria-label': `Overlay ${run.runName}` });
+          box.checked = selected.has(run.runId);
+          box.addEventListener('change', () => {
+            if (box.checked) selected.add(run.runId);
+            else selected.delete(run.runId);
+            drawOverlay();
+          });
+          const steps = saved ? `${saved.checkpoints.map((c) => `${c.step} (${formatMiB(c.bytes)})`).join(', ') || 'none'} of ${saved.totalSteps} steps` : '–';
+          const seconds = ((run.endTime ?? Date.now()) - run.startTime) / 1000;
+          return el('tr', { 'data-run-id': run.runId, 'data-state': saved ? stateOf(run, saved) : run.status.toLowerCase() },
+            el('td', {}, box),
+            el('td', {}, run.runName),
+            el('td', {}, stateText(run, saved)),
+            el('td', {}, run.tags.model_name ?? ''),
+            el('td', {}, run.params.technique ?? ''),
+            el('td', {}, accuracySummary(run)),
+            el('td', {}, steps),
+            el('td', { class: 'number' }, formatDuration(seconds)),
+            actions(run, saved),
+          );
+        }),
+      );
+    }
+    drawOverlay();
   }, 500);
   store.subscribe(render);
+
+  async function refresh(): Promise<void> {
+    const [runs, usage] = await Promise.all([listRuns(), storageStatus()]);
+    storedRuns = runs;
+    storage.textContent = usage
+      ? `Browser storage: ${formatMiB(usage.usage)} used of ${formatMiB(usage.quota)}${usage.persisted ? ' (persistent)' : ' (may be evicted under storage pressure)'}`
+      : 'Browser storage: this browser does not report its usage';
+    persist.hidden = usage?.persisted !== false;
+    render();
+  }
+  persist.addEventListener('click', () => void act('asking for persistent storage', async () => {
+    if (!(await requestPersistentStorage())) throw new Error('the browser declined (it grants it to sites you use often or bookmark)');
+  }));
+  setInterval(() => void refresh().catch(() => {}), 5000);
   render();
+  return { refresh, stored: () => storedRuns };
 }

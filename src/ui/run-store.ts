@@ -1,4 +1,5 @@
-// The runs the page knows, kept in memory behind a small interface until the IndexedDB store replaces it.
+// The runs the page knows, in memory: those kept in this browser (read from IndexedDB at start), the ones training
+// now, and imported ones. The live view, results and list of runs all read it.
 import type { MetricPoint, RunRecord } from '../train/run-record.ts';
 
 export interface RunStore {
@@ -6,6 +7,8 @@ export interface RunStore {
   get(runId: string): RunRecord | undefined;
   /** A run was created or changed status (its metrics are kept). */
   put(run: RunRecord): void;
+  /** Sets a run with its metrics as given (a stored run read back, a resumed run's history cut to its checkpoint). */
+  replace(run: RunRecord): void;
   addMetrics(runId: string, points: MetricPoint[]): void;
   delete(runId: string): void;
   /** Called after every change. */
@@ -22,6 +25,10 @@ export function memoryRunStore(): RunStore {
     put(run) {
       const known = runs.get(run.runId);
       runs.set(run.runId, { ...run, metrics: known?.metrics ?? [...run.metrics] });
+      notify();
+    },
+    replace(run) {
+      runs.set(run.runId, { ...run, metrics: [...run.metrics] });
       notify();
     },
     addMetrics(runId, points) {

@@ -1,5 +1,7 @@
-// "While training": the phase (download, tokenising, training, evaluation) with its rate and time left,
-// the log, live charts of loss, learning rate and accuracy per language, and the Stop button.
+// The live view: the phase (download, tokenising, training, evaluation) with a progress bar, its rate and a
+// smoothed time left, the Stop button, and the curves a class watches: training loss and accuracy per language
+// (in %, against the 33.3% of chance). The learning rate and the log are one click away.
+import { languageLabel } from '../data/xnli-facts.ts';
 import type { JobProgress } from '../train/job.ts';
 import { metricHistory, type RunRecord } from '../train/run-record.ts';
 import { lineChart, type Series } from './charts.ts';
@@ -9,13 +11,16 @@ import type { RunStore } from './run-store.ts';
 import { formatDuration } from '../format.ts';
 
 const PHASE_TITLES: Record<JobProgress['phase'], string> = {
-  load: 'Downloading the model',
+  load: 'Loading the model',
   data: 'Downloading data',
   tokenize: 'Tokenising',
   save: 'Saving a checkpoint',
   train: 'Training',
   eval: 'Evaluating',
 };
+
+/** Three labels: a classifier that guesses is right a third of the time. */
+export const CHANCE_ACCURACY = 1 / 3;
 
 /**
  * Rates of counters (a run's training steps, an evaluation's pairs) over a sliding window of recent readings,
@@ -47,6 +52,27 @@ class RateMeters {
   }
 }
 
+/**
+ * A time left that does not jump about with each reading: it follows new estimates a quarter of the way, and
+ * counts down by the time that passed in between.
+ */
+export class SmoothedTimeLeft {
+  private value: number | null = null;
+  private at = 0;
+  update(estimateSeconds: number, now = performance.now()): number {
+    if (this.value === null) this.value = estimateSeconds;
+    else {
+      const counted = Math.max(0, this.value - (now - this.at) / 1000);
+      this.value = counted + 0.25 * (estimateSeconds - counted);
+    }
+    this.at = now;
+    return this.value;
+  }
+  reset(): void {
+    this.value = null;
+  }
+}
+
 /** The counter a progress report advances: a run's steps, or one evaluation language's pairs. */
 function counterKey(runName: string, p: JobProgress): string {
   const total = p.phase === 'train' ? p.totalSteps : p.total;
@@ -54,8 +80,8 @@ function counterKey(runName: string, p: JobProgress): string {
 }
 
 export interface TrainingPanel {
-  /** A job starts: clear the view, remember its runs' ids, enable Stop. */
-  begin(stop: () => void): void;
+  /** A job starts (or resumes): clear the view, enable Stop, move focus here. */
+  begin(stop: () => void, title?: string): void;
   log(message: string): void;
   progress(runName: string, progress: JobProgress): void;
   /** The job ended (done, stopped or failed). */
@@ -64,26 +90,33 @@ export interface TrainingPanel {
   trackRun(run: RunRecord): void;
 }
 
+const accuracyKeys = (run: RunRecord) => [...new Set(run.metrics.map((p) => p.key).filter((k) => /^eval_.+_accuracy$/.test(k)))];
+
 export function mountTrainingPanel(panel: HTMLElement, store: RunStore): TrainingPanel {
-  const status = el('p', { id: 'training-status', role: 'status', 'data-state': 'ready' }, 'No run yet: choose a set-up and start training.');
+  const heading = panel.querySelector<HTMLElement>('h2');
+  const status = el('p', { id: 'training-status', role: 'status', 'data-state': 'ready' }, 'No run yet: choose a set-up and press Start training.');
   const bar = el('progress', { id: 'training-progress', max: '1', value: '0', 'aria-labelledby': 'training-phase' });
-  const phase = el('p', { id: 'training-phase' }, 'Idle');
+  const phase = el('p', { id: 'training-phase', class: 'phase' }, 'Idle');
+  const pace = el('p', { id: 'training-pace', class: 'phase' }, '\u00a0');
   const stopButton = el('button', { type: 'button', id: 'stop-training', disabled: '' }, 'Stop');
   const logList = el('ol', { id: 'training-log', 'aria-label': 'Training log' });
   const lossChart = lineChart('chart-loss', 'Training loss', 'step', 'loss', { yMin: 0 });
+  const accuracyChart = lineChart('chart-accuracy', 'Accuracy per language', 'step', 'accuracy (%)', { yMin: 0, yMax: 100, ySuffix: '%' });
   const lrChart = lineChart('chart-lr', 'Learning rate', 'step', 'learning rate', { yMin: 0 });
-  const accuracyChart = lineChart('chart-accuracy', 'Accuracy per language', 'step', 'accuracy', { yMin: 0, yMax: 1 });
   panel.append(
     status,
     el('div', { class: 'progress-row' }, bar, stopButton),
     phase,
-    el('div', { class: 'charts' }, lossChart.figure, lrChart.figure, accuracyChart.figure),
-    el('details', {}, el('summary', {}, 'Log'), logList),
+    pace,
+    el('div', { class: 'charts' }, lossChart.figure, accuracyChart.figure),
+    el('details', { id: 'training-more' }, el('summary', {}, 'Learning rate and log'), lrChart.figure, logList),
   );
 
   let stop: (() => void) | null = null;
   let jobRuns: string[] = [];
   const meters = new RateMeters();
+  const timeLeft = new SmoothedTimeLeft();
+  let timeLeftKey = '';
   stopButton.addEventListener('click', () => {
     stop?.();
     stopButton.disabled = true;
@@ -97,14 +130,25 @@ export function mountTrainingPanel(panel: HTMLElement, store: RunStore): Trainin
   const drawAccuracy = throttled(() => {
     const runs = jobRunRecords();
     const accuracy: Series[] = [];
+    let lastStep = 0;
     for (const run of runs) {
-      const keys = [...new Set(run.metrics.map((p) => p.key).filter((k) => /^eval_.+_accuracy$/.test(k)))];
-      for (const key of keys) {
-        const language = key.slice(5, -9);
-        accuracy.push({ label: runs.length > 1 ? `${run.runName} ${language}` : language, points: metricHistory(run, key).map((p) => ({ x: p.step, y: p.value })) });
+      lastStep = Math.max(lastStep, Number(run.params.total_train_steps ?? 0));
+      for (const key of accuracyKeys(run)) {
+        const language = languageLabel(key.slice(5, -9));
+        accuracy.push({ label: runs.length > 1 ? `${run.runName} ${language}` : language, points: metricHistory(run, key).map((p) => ({ x: p.step, y: 100 * p.value })) });
       }
     }
+    if (lastStep > 0) accuracy.push({ label: 'chance (33.3%)', reference: true, points: [{ x: 0, y: 100 * CHANCE_ACCURACY }, { x: lastStep, y: 100 * CHANCE_ACCURACY }] });
     accuracyChart.set(accuracy);
+    const current = runs.at(-1);
+    const evaluated = accuracy.some((s) => !s.reference && s.points.length > 0);
+    if (!current || evaluated) accuracyChart.note(!current && stop ? 'Waiting for the run to start…' : '');
+    else {
+      const every = Number(current.params.eval_steps ?? 0);
+      const total = Number(current.params.total_train_steps ?? 0);
+      const first = every > 0 && total > 0 ? Math.min(every, total) : total;
+      accuracyChart.note(`Waiting for the first evaluation, at step ${first}…`);
+    }
   }, 500);
   const redraw = () => {
     drawLoss();
@@ -125,20 +169,29 @@ export function mountTrainingPanel(panel: HTMLElement, store: RunStore): Trainin
       bar.removeAttribute('value');
       for (const key of ['done', 'total', 'rate']) delete phase.dataset[key];
       phase.textContent = `${runName}: ${'message' in p ? p.message : title}`;
+      pace.textContent = '\u00a0';
       return;
     }
     bar.max = total;
     bar.value = done;
-    const rate = meters.rate(counterKey(runName, p));
+    const key = counterKey(runName, p);
+    const rate = meters.rate(key);
     const unit = p.phase === 'train' ? 'steps' : 'pairs';
-    const parts = [`${runName} — ${title}${p.phase === 'eval' ? ` ${p.language}` : ''}: ${done} / ${total} ${unit}`];
+    // Counts padded to the total's width (with tabular digits in the CSS), so the line keeps its width.
+    const count = `${String(done).padStart(String(total).length, '\u2007')} / ${total} ${unit}`;
+    phase.textContent = `${runName} — ${title}${p.phase === 'eval' ? ` ${languageLabel(p.language ?? '')}` : ''}: ${count}`;
+    const parts: string[] = [];
     if (p.phase === 'train') {
       parts.push(`epoch ${p.epoch.toFixed(2)}`);
-      if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(4)}`);
-      if (p.tokensPerSecond !== undefined) parts.push(`${Math.round(p.tokensPerSecond).toLocaleString('en')} tokens/s`);
+      if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(3)}`);
     }
-    if (rate !== null) parts.push(`${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} ${unit}/s`, `about ${formatDuration((total - done) / rate)} left`);
-    phase.textContent = parts.join(' · ');
+    if (rate !== null) {
+      if (key !== timeLeftKey) timeLeft.reset();
+      timeLeftKey = key;
+      parts.push(`${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} ${unit}/s`, `about ${formatDuration(timeLeft.update((total - done) / rate))} left`);
+    }
+    if (p.phase === 'train' && p.tokensPerSecond !== undefined) parts.push(`${Math.round(p.tokensPerSecond).toLocaleString('en')} tokens/s`);
+    pace.textContent = parts.join(' · ') || '\u00a0';
     // The state tests and assistive tools read, apart from the wording.
     phase.dataset.done = String(done);
     phase.dataset.total = String(total);
@@ -147,22 +200,27 @@ export function mountTrainingPanel(panel: HTMLElement, store: RunStore): Trainin
   }, 250);
 
   return {
-    begin(stopJob) {
+    begin(stopJob, title = 'Training…') {
       stop = stopJob;
       latest = null;
       meters.clear();
+      timeLeft.reset();
       jobRuns = [];
       logList.replaceChildren();
       stopButton.disabled = false;
       bar.value = 0;
       phase.textContent = 'Starting the training worker…';
-      setStatus(status, 'working', 'Training…');
+      pace.textContent = '\u00a0';
+      setStatus(status, 'working', title);
       redraw();
+      // The class follows what happens: the live view comes on screen, and keyboard focus with it.
+      panel.scrollIntoView({ block: 'start', behavior: 'instant' as ScrollBehavior });
+      heading?.focus({ preventScroll: true });
     },
     log(message) {
       logList.append(el('li', {}, message));
       while (logList.children.length > 200) logList.firstElementChild!.remove();
-      phase.textContent = message;
+      if (!latest) phase.textContent = message;
     },
     progress(runName, p) {
       const done = p.phase === 'train' ? p.step : p.done;
@@ -178,6 +236,7 @@ export function mountTrainingPanel(panel: HTMLElement, store: RunStore): Trainin
       bar.value = state === 'error' ? 0 : 1;
       setStatus(status, state, message);
       phase.textContent = state === 'error' ? 'Failed' : 'Done';
+      pace.textContent = '\u00a0';
       redraw();
     },
     trackRun(run) {
