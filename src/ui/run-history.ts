@@ -79,7 +79,7 @@ export function mountRunHistory(panel: HTMLElement, store: RunStore, callbacks: 
   const empty = el('p', {}, 'No runs yet.');
   const storage = el('p', { id: 'stored-runs-storage' });
   const persist = el('button', { type: 'button', id: 'stored-runs-persist' }, 'Keep my data (persistent storage)');
-  const status = el('p', { id: 'runs-status', role: 'status', 'data-state': 'ready' });
+  const status = el('p', { id: 'import-status', role: 'status', 'data-state': 'ready' });
   const curve = el('select', { id: 'overlay-metric' });
   const overlay = lineChart('chart-overlay', 'Selected runs', 'step', 'value');
   const importInput = el('input', { id: 'import-run', type: 'file', accept: '.json,application/json,.zip,application/zip' });
@@ -103,7 +103,7 @@ export function mountRunHistory(panel: HTMLElement, store: RunStore, callbacks: 
     el('div', { class: 'field inline' }, storage, persist),
     el('div', { class: 'field inline' }, el('label', { for: 'overlay-metric' }, 'Curve to overlay'), curve),
     overlay.figure,
-    el('details', {}, el('summary', {}, 'MLflow files: export and import'),
+    el('details', { id: 'mlflow-files' }, el('summary', {}, 'MLflow files: export and import'),
       el('div', { class: 'field inline' }, el('label', { for: 'export-folder' }, 'Folder you will unzip MLflow exports in'), folderInput),
       el('div', { class: 'field inline' }, exportSelected, ' ', exportAll),
       el('div', { class: 'field inline' }, el('label', { for: 'import-run' }, 'Import runs (MLflow run JSON or mlruns zip)'), importInput)),

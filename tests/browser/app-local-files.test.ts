@@ -17,6 +17,8 @@ useHubAndBrowser((hub, chromium) => ((server = hub), (browser = chromium)));
 async function openApp(page: Page, query = '') {
   await page.goto(`${server.url}/${query}`);
   await page.waitForFunction(() => document.querySelector('#backend-status')?.getAttribute('data-state') !== 'starting', null, { timeout: 60_000 });
+  await page.locator('#setup-advanced > summary').click();
+  await page.locator('#setup-training > summary').click();
 }
 
 const localStorageValues = (page: Page) => page.evaluate(() => Object.keys(localStorage).map((k) => `${k}=${localStorage.getItem(k)}`).join('\n'));
@@ -29,20 +31,20 @@ test('a picked model folder and picked parquet files train on wasm, with nothing
     await openApp(page);
     // A folder without a model is refused, naming what it lacks.
     await page.getByLabel('Local model folder').setInputFiles(resolve(DEMO, 'xnli/en'));
-    await page.waitForSelector('#setup-errors:not([hidden])');
-    assert.match((await page.textContent('#setup-errors')) ?? '', /"en" has no config\.json, model\.safetensors, tokenizer\.json/);
+    await page.waitForSelector('#setup-model-folder-error:not([hidden])');
+    assert.match((await page.textContent('#setup-model-folder-error')) ?? '', /"en" has no config\.json, model\.safetensors, tokenizer\.json/);
 
-    await page.getByLabel('./demo/model (embedded demo model)').uncheck();
+    await page.getByLabel('Demo model (embedded, 0.1M parameters)').uncheck();
     await page.getByLabel('Local model folder').setInputFiles(resolve(DEMO, 'model'));
     assert.equal(await page.getByLabel('local:model (picked folder)').isChecked(), true);
-    for (const language of ['fr French', 'es Spanish', 'ar Arabic', 'zh Chinese']) await page.getByLabel(language).uncheck();
-    await page.getByLabel('Data').selectOption('local');
+    for (const language of ['French (fr)', 'Spanish (es)', 'Arabic (ar)', 'Chinese (zh)']) await page.getByLabel(language, { exact: true }).uncheck();
+    await page.getByLabel('Data', { exact: true }).selectOption('local');
     await page.getByLabel('Training file (English)').setInputFiles(resolve(DEMO, 'xnli/en/train.parquet'));
-    await page.getByLabel('Evaluation file (en)').setInputFiles(resolve(DEMO, 'xnli/en/validation.parquet'));
-    await page.getByLabel('Evaluation file (de)').setInputFiles(resolve(DEMO, 'xnli/de/validation.parquet'));
-    assert.equal(await page.getByLabel('Evaluation file (fr)').isVisible(), false, 'only checked languages ask for a file');
+    await page.getByLabel('Evaluation file (English (en))').setInputFiles(resolve(DEMO, 'xnli/en/validation.parquet'));
+    await page.getByLabel('Evaluation file (German (de))').setInputFiles(resolve(DEMO, 'xnli/de/validation.parquet'));
+    assert.equal(await page.getByLabel('Evaluation file (French (fr))').isVisible(), false, 'only checked languages ask for a file');
     await page.getByLabel('Training backend').selectOption('wasm');
-    await page.getByLabel('Stop after (steps, -1: no limit)').fill('10');
+    await page.getByLabel('Stop after (steps)').fill('10');
     await page.getByLabel('Log loss every (steps)').fill('5');
     await page.getByLabel('Evaluate every (steps)').fill('5');
     await page.getByLabel('Evaluate every (steps)').press('Tab');
@@ -53,7 +55,7 @@ test('a picked model folder and picked parquet files train on wasm, with nothing
     assert.doesNotMatch((await page.textContent('#plan-downloads')) ?? '', /unknown/);
 
     await page.getByRole('button', { name: 'Start training' }).click();
-    assert.equal(await page.isHidden('#setup-errors'), true, (await page.textContent('#setup-errors')) ?? '');
+    assert.equal(await page.locator('[aria-invalid="true"]').count(), 0, (await page.textContent('#start-reason')) ?? '');
     await page.waitForFunction(() => ['ready', 'warning', 'error'].includes(document.querySelector('#training-status')?.getAttribute('data-state') ?? ''), null, { timeout: 180_000, polling: 250 });
     const status = (await page.textContent('#training-status')) ?? '';
     assert.equal(await page.getAttribute('#training-status', 'data-state'), 'ready', `${status} | ${errors.join(' | ')}`);
@@ -63,7 +65,7 @@ test('a picked model folder and picked parquet files train on wasm, with nothing
     assert.match(log, /train\.parquet/);
     // Both languages were evaluated from the picked files: the results have an accuracy for each.
     await page.waitForSelector('#results-table td[data-language="de"] .accuracy', { timeout: 60_000 });
-    assert.deepEqual(await page.locator('#results-table tr').first().locator('th').allTextContents(), ['model', 'technique', 'en', 'de']);
+    assert.deepEqual(await page.locator('#results-table tr').first().locator('th').allTextContents(), ['model', 'technique', 'English (en)', 'German (de)']);
     for (const language of ['en', 'de']) {
       const accuracy = Number(await page.locator(`#results-table td[data-language="${language}"] .accuracy`).textContent());
       assert.ok(accuracy > 0 && accuracy <= 100, `${language}: ${accuracy}`);
@@ -81,6 +83,8 @@ test('the Hub token stays out of the link, and out of localStorage unless "Remem
   const secret = 'hf_TestTokenNotForLinks0123456789';
   try {
     await openApp(page);
+    // The Hub's fields show once something comes from the Hub.
+    await page.getByLabel('Data', { exact: true }).selectOption('xnli');
     const tokenField = page.getByLabel('Hugging Face token');
     assert.equal(await tokenField.getAttribute('type'), 'password');
     assert.equal(await tokenField.getAttribute('autocomplete'), 'off');
@@ -94,7 +98,8 @@ test('the Hub token stays out of the link, and out of localStorage unless "Remem
     await page.getByLabel('Remember on this device').check();
     assert.match(await localStorageValues(page), new RegExp(secret));
     await page.reload();
-    await page.waitForSelector('#setup-token');
+    await page.waitForSelector('#setup-token', { state: 'attached' });
+    await page.locator('#setup-advanced > summary').click();
     assert.equal(await page.getByLabel('Hugging Face token').inputValue(), secret, 'a remembered token comes back');
     assert.equal(await page.getByLabel('Revision (branch, tag or commit)').inputValue(), 'v1.0', 'the revision travels in the link');
     assert.doesNotMatch(page.url(), new RegExp(secret));

@@ -34,6 +34,7 @@ async function openApp(): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`${server.url}/?backend=cpu`);
   await page.waitForFunction(() => document.querySelector('#backend-status')?.getAttribute('data-state') !== 'starting', null, { timeout: 60_000 });
+  await page.locator('#mlflow-files > summary').click();
   return page;
 }
 

@@ -165,15 +165,15 @@ test('deleting a run removes its record, history and checkpoint files', () => in
   await page.close();
 }));
 
-test('the page\'s Saved runs panel lists a stored run with its state, checkpoints and actions', () => inFreshContext(async (context) => {
+test('the page\'s list of runs has a stored run with its state, checkpoints and actions', () => inFreshContext(async (context) => {
   const resumedId = await finishedRun(await openStorePage(context, server.url));
   const page = await context.newPage();
   await page.goto(`${server.url}/index.html?backend=cpu`);
-  const row = page.locator(`#stored-runs-table tr[data-run-id="${resumedId}"]`);
+  const row = page.locator(`#runs-table tr[data-run-id="${resumedId}"]`);
   await row.waitFor({ timeout: 30_000 });
   assert.equal(await row.getAttribute('data-state'), 'finished');
   assert.match(await row.innerText(), /15 \(.*MiB\), 18 \(.*MiB\) of 18 steps/);
-  assert.deepEqual(await row.locator('button').allInnerTexts(), ['Export zip', 'Export to folder', 'Delete']);
+  assert.deepEqual(await row.locator('button').allInnerTexts(), ['Export model (zip)', 'Export model to folder', 'Export MLflow JSON', 'Delete']);
   assert.match(await page.locator('#stored-runs-storage').innerText(), /Browser storage: .* used of /);
   await page.close();
 }));
