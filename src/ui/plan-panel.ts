@@ -6,7 +6,8 @@ import { cachedWeightBytes, fetchJson } from '../hub/files.ts';
 import { listXnliParquet } from '../hub/xnli.ts';
 import { parseEncoderConfig } from '../model/config.ts';
 import { el, formatBytes, setStatus } from './dom.ts';
-import { estimateTrainingMemory, memoryWarnings } from '../model/memory-estimate.ts';
+import { estimateTrainingMemory, memoryWarnings, wasmFitProblem } from '../model/memory-estimate.ts';
+import { softwareGpuReason } from '../backend/types.ts';
 import { appUrl, isAppPath, modelFiles, modelFileUrl } from './sources.ts';
 import { hubAuthHeaders, hubToken } from './hub-token.ts';
 import { isLocalName, localDataFile, localFileSize } from './local-files.ts';
@@ -56,6 +57,12 @@ async function downloadsOf(config: RunConfig): Promise<Download[]> {
   await data(config.trainFile, 'en', 'train');
   for (const language of config.evalLanguages) await data(config.evalFiles[language], language, 'validation');
   return downloads;
+}
+
+/** Whether the training worker will run on WASM: asked for, or chosen because the GPU here is missing or emulated. */
+function trainsOnWasm(config: RunConfig, info: BackendInfo | null): boolean {
+  if (config.backend !== 'auto') return config.backend === 'wasm';
+  return !!info && (info.backend === 'wasm' || softwareGpuReason(info) !== null);
 }
 
 /** Beside a model: embedded, picked, cached or will download N MB. */
@@ -118,6 +125,12 @@ export function mountPlanPanel(panel: HTMLElement, options: PlanOptions): PlanPa
         };
         for (const warning of memoryWarnings(estimate, budget)) warnings.push(`${name}: ${warning}`);
         modelStates.set(name, await modelState(name, config, list, sizes));
+        // Past WASM's 4 GiB a step stalls instead of failing: said here, before Start, as the worker would refuse it.
+        const wasmProblem = trainsOnWasm(config, info)
+          ? wasmFitProblem(`${config.technique === 'fine-tune' ? 'fine-tuning' : 'feature-extraction of'} ${name} at batch ${config.batchSize}, ${length} tokens`, estimate,
+            config.technique === 'fine-tune' ? estimateTrainingMemory(encoder, 'feature-extraction', config.batchSize, length) : undefined)
+          : null;
+        if (wasmProblem) modelStates.set(name, { state: 'error', text: `does not fit: ${wasmProblem}` });
       } catch (error) {
         problems.push((error as Error).message);
         modelStates.set(name, { state: 'error', text: `unreachable: ${(error as Error).message}` });
@@ -129,8 +142,11 @@ export function mountPlanPanel(panel: HTMLElement, options: PlanOptions): PlanPa
       const embedded = config.trainFile && isAppPath(config.trainFile);
       dataState = { state: 'ready', text: embedded ? `embedded in the app (${formatBytes(dataBytes)})` : `${isLocalName(config.trainFile ?? '') ? 'picked files' : 'will download'} ${formatBytes(dataBytes)}` };
     }
-    const unreachable = [...modelStates].filter(([, s]) => s.state === 'error').map(([name]) => name);
-    const blocker = unreachable.length ? `${unreachable.join(', ')} cannot be reached (see beside ${unreachable.length === 1 ? 'it' : 'them'})`
+    const failing = [...modelStates].filter(([, s]) => s.state === 'error');
+    const unreachable = failing.map(([name]) => name);
+    const beside = `(see beside ${unreachable.length === 1 ? 'it' : 'them'})`;
+    const tooBig = failing.every(([, state]) => state.text.startsWith('does not fit'));
+    const blocker = unreachable.length ? `${unreachable.join(', ')} ${tooBig ? `${unreachable.length === 1 ? 'does' : 'do'} not fit in WASM memory` : 'cannot be reached or used'} ${beside}`
       : dataState.state === 'error' ? `the data cannot be reached (${dataState.text.replace(/^unreachable: /, '')})` : null;
     options.planned?.({ models: modelStates, data: dataState, blocker });
 

@@ -4,10 +4,14 @@
 // APP_SCREENSHOTS=1 also writes the screenshots shown in the README to docs/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../support/hub-server.ts';
 import { collectPageErrors, useHubAndBrowser } from '../support/browser.ts';
+import { startHubServer } from '../support/hub-server.ts';
+import { REFERENCE_SHAPES } from '../support/reference-shape.ts';
 
 let server: RunningServer;
 let browser: Browser;
@@ -384,6 +388,30 @@ test('a set-up that cannot run fails early: each source says why, Start is disab
     assert.equal(await page.getByRole('button', { name: 'Offline demo' }).getAttribute('aria-pressed'), 'true');
   } finally {
     await close();
+  }
+});
+
+test('a model too large for WASM memory is said before Start, beside it, with what would fit', async () => {
+  // Only mBERT's config.json: the plan sizes the run from it.
+  const root = await mkdtemp(join(tmpdir(), 'xnli-wasm-fit-'));
+  const repo = join(root, 'google-bert/bert-base-multilingual-cased');
+  await mkdir(repo, { recursive: true });
+  await writeFile(join(repo, 'config.json'), JSON.stringify({ ...REFERENCE_SHAPES['bert-base-multilingual-cased'], architectures: ['BertForSequenceClassification'] }));
+  const hub = await startHubServer(root, { serveApp: true });
+  const context = await browser.newContext({ viewport: PROJECTOR });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${hub.url}/?technique=fine-tune&model-names=google-bert/bert-base-multilingual-cased&data=demo&eval-datasets-names=en,de&hub-endpoint=${encodeURIComponent(hub.url)}&backend=wasm`);
+    await page.waitForFunction(() => (document.querySelector('#start-training') as HTMLButtonElement).disabled, null, { timeout: 60_000, polling: 250 });
+    const state = (await page.locator('.model-row', { hasText: 'bert-base-multilingual-cased' }).first().textContent()) ?? '';
+    assert.match(state, /does not fit: fine-tuning google-bert\/bert-base-multilingual-cased .* on WASM needs about [\d.]+ GiB .* use feature-extraction/, state);
+    assert.match((await page.locator('#start-reason').textContent()) ?? '', /does not fit in WASM memory/);
+    await page.getByLabel('feature-extraction (only the classifier head trains)').check();
+    await page.waitForFunction(() => !/does not fit/.test(document.querySelector('#start-reason')?.textContent ?? ''), null, { timeout: 30_000, polling: 250 });
+  } finally {
+    await context.close();
+    await hub.close();
+    await rm(root, { recursive: true, force: true });
   }
 });
 
