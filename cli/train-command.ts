@@ -7,6 +7,7 @@ import { parseTrainArgs, TRAIN_FLAGS, UsageError as ConfigUsageError } from '../
 import { validateRunConfig, type RunConfig } from '../src/config/run-config.ts';
 import { XNLI_LANGUAGES } from '../src/data/xnli-facts.ts';
 import { DEMO_LANGUAGES, DEMO_TRAINING } from '../src/config/url-query.ts';
+import { describeActivity } from '../src/train/activity.ts';
 import type { DataSource, ModelSource, TrainJob } from '../src/train/job.ts';
 import type { MetricPoint, RunRecord } from '../src/train/run-record.ts';
 import type { TrainEvent } from '../src/train/runner-training.ts';
@@ -115,14 +116,6 @@ export function formatProgress(run: string, p: JobProgress): string | null {
   if (p.phase === 'eval') return p.done === p.total ? `${run}: evaluated ${p.language} (${p.total} pairs) at step ${p.step}` : null;
   if (!('message' in p)) return null;
   return p.done === undefined || p.done === 0 ? `${run}: ${p.message}` : null;
-}
-
-/** What a progress event says the job is doing, for a crash report; null when it says nothing new. */
-export function describeActivity(run: string, p: JobProgress): string | null {
-  if (p.phase === 'train') return `training ${run}, step ${p.step} of ${p.totalSteps}`;
-  if (p.phase === 'eval') return `evaluating ${run} on ${p.language} at step ${p.step}`;
-  if (p.phase === 'save') return `${p.message} of ${run}`;
-  return 'message' in p ? `${run}: ${p.message}` : null;
 }
 
 /** The one line for a browser that crashed: what it was doing, how much memory it held, what to do. */

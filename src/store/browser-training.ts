@@ -3,6 +3,7 @@
 // from its last checkpoint.
 import type { BackendName } from '../backend/types.ts';
 import type { JobProgress, TrainJob } from '../train/job.ts';
+import { describeActivity } from '../train/activity.ts';
 import type { RunRecord } from '../train/run-record.ts';
 import { startTraining, type TrainingHandle, type TrainingListener } from '../train/worker-client.ts';
 import type { JobResumeRequest } from '../train/worker-protocol.ts';
@@ -51,8 +52,8 @@ function recordActivity(held: Map<string, () => void>) {
     void measure.call(performance).then((m) => (memory = `; the page used ${(m.bytes / 2 ** 30).toFixed(1)} GiB`), () => {});
   }, 15_000) : null;
   return {
-    progress(p: JobProgress) {
-      const text = p.phase === 'train' ? `training, step ${p.step} of ${p.totalSteps}` : p.phase === 'eval' ? `evaluating ${p.language} at step ${p.step}` : 'message' in p ? p.message : '';
+    progress(run: string, p: JobProgress) {
+      const text = describeActivity(run, p) ?? '';
       const phaseChanged = text.split(',')[0] !== last.split(',')[0];
       if (!phaseChanged && Date.now() - written < ACTIVITY_MS) return;
       last = text;
@@ -91,7 +92,7 @@ function session(job: TrainJob, options: BrowserTrainingOptions, held: Map<strin
   const handle: TrainingHandle = startTraining(job, backend, {
     ...outer,
     progress(run, progress) {
-      activity.progress(progress);
+      activity.progress(run, progress);
       outer.progress?.(run, progress);
     },
     async run(run) {

@@ -94,7 +94,7 @@ test('the browser process killed mid-way through a two-model job: the next start
   page = await openStorePage(context, server.url);
   const listed = (await page.evaluate(() => window.xnliRunner.store.list())).find((run) => run.runId === interrupted.runId)!;
   assert.equal(listed.state, 'interrupted', 'listed as interrupted after the browser died');
-  assert.match(listed.activity ?? '', /^(training, step \d+ of 18|evaluating en at step \d+|saving checkpoint-\d+)/, `it says what it was doing: ${listed.activity}`);
+  assert.match(listed.activity ?? '', /^(training model-fine-tune, step \d+ of 18|evaluating model-fine-tune on en at step \d+|saving checkpoint-\d+ of model-fine-tune)/, `it says what it was doing: ${listed.activity}`);
   assert.equal(listed.resumable, true);
   const runs = await page.evaluate((id) => window.xnliRunner.store.resume(id, 'cpu'), interrupted.runId);
   assert.deepEqual(runs.map((r) => r.runName), ['model-fine-tune', 'model-b-fine-tune'], 'Resume trains the rest of the job too');
