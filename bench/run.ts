@@ -7,6 +7,8 @@
 //   --no-isolation             serve the bench page without COOP/COEP: tfjs's single-threaded wasm build
 //   --profile                  also print per-kernel times of the mini model on wasm (tf.profile)
 //   --scale                    also train each reference model at its real size through the CLI on WASM (minutes)
+//   --ab N                     only the fair ratio: wasm mini and PyTorch mini alternating, N pairs (at least 5),
+//                              median ratio with its min and max, and the load average before and after
 //   --skip-browser | --skip-torch | --skip-data   leave a part out
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -31,8 +33,8 @@ const value = (name: string) => {
   }
   return v;
 };
-const known = ['--quick', '--mini-everywhere', '--original-wasm-matmul', '--no-isolation', '--profile', '--save-baseline', '--baseline', '--skip-browser', '--skip-torch', '--skip-data', '--scale'];
-const unknown = args.filter((a, i) => a.startsWith('--') && !known.includes(a) && !(i > 0 && ['--save-baseline', '--baseline'].includes(args[i - 1])));
+const known = ['--ab', '--quick', '--mini-everywhere', '--original-wasm-matmul', '--no-isolation', '--profile', '--save-baseline', '--baseline', '--skip-browser', '--skip-torch', '--skip-data', '--scale'];
+const unknown = args.filter((a, i) => a.startsWith('--') && !known.includes(a) && !(i > 0 && ['--save-baseline', '--baseline', '--ab'].includes(args[i - 1])));
 if (unknown.length > 0) {
   console.error(`unknown option ${unknown[0]}: use ${known.join(', ')}`);
   process.exit(2);
@@ -45,6 +47,43 @@ const log = (line = '') => console.log(line);
 
 log(`machine: ${machine}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine slows every figure; compare runs at similar load)`);
 log(`FLOPs per training step (README "Performance"): ${BENCH_MODELS.map((m) => `${m.name} ${(trainingFlopsPerStep(m) / 1e9).toFixed(3)} GFLOP`).join(', ')}`);
+
+if (flag('--ab')) {
+  const pairs = Number(args[args.indexOf('--ab') + 1]);
+  if (!Number.isInteger(pairs) || pairs < 5) {
+    console.error('--ab needs a number of pairs, at least 5 (e.g. --ab 5): fewer cannot give a median with a spread');
+    process.exit(2);
+  }
+  await alternatingRatio(pairs);
+  process.exit(0);
+}
+
+/**
+ * The fair ratio: the same mini model trained by the app (wasm, headless Chromium) and by PyTorch, one after the
+ * other, A B A B, so that both see the same moments of a noisy machine. PyTorch keeps the thread setting that was
+ * fastest in a first run.
+ */
+async function alternatingRatio(pairs: number): Promise<void> {
+  const mini = BENCH_MODELS.find((m) => m.name === 'mini')!;
+  const plan: TrainPlan = { backend: 'wasm', model: mini, warmup: 1, steps: quick ? 4 : 10, repeats: 1 };
+  const first = runTorchReference([plan]);
+  if (first.skipped) throw new Error(first.skipped);
+  const threads = first.figures[0]!.threads;
+  log(`\n== wasm mini vs PyTorch mini, alternating, ${pairs} pairs (${first.info}; PyTorch fixed at ${first.figures[0]!.setting}, its fastest here)`);
+  log('| pair | wasm steps/s | PyTorch steps/s | ratio | load average |');
+  log('| --- | --- | --- | --- | --- |');
+  const ratios: number[] = [];
+  for (let i = 1; i <= pairs; i++) {
+    const { figures: [browser] } = await runBrowserTraining([plan], { originalWasmMatMul: false, isolated: true, log });
+    const torch = runTorchReference([plan], threads).figures[0]!;
+    const ratio = browser!.stepsPerSecond / torch.stepsPerSecond;
+    ratios.push(ratio);
+    log(`| ${i} | ${browser!.stepsPerSecond.toFixed(3)} | ${torch.stepsPerSecond.toFixed(3)} | ${ratio.toFixed(3)}x | ${loadavg().map((l) => l.toFixed(1)).join(' ')} |`);
+  }
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  log(`\nmedian ratio ${median.toFixed(3)}x (min ${sorted[0]!.toFixed(3)}x, max ${sorted.at(-1)!.toFixed(3)}x) over ${pairs} pairs; load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+}
 
 const plans: TrainPlan[] = [];
 for (const backend of ['wasm', 'webgpu', 'webgl', 'cpu']) {

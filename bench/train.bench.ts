@@ -103,7 +103,8 @@ function withRates(model: BenchModel, result: TrainBenchResult): TrainFigure {
   };
 }
 
-export interface TorchFigures { info: string; figures: Array<{ model: string; stepsPerSecond: number; gflops: number; setting: string }>; skipped?: string }
+export interface TorchThreads { torchThreads: number; blasThreads: number }
+export interface TorchFigures { info: string; figures: Array<{ model: string; stepsPerSecond: number; gflops: number; setting: string; threads: TorchThreads }>; skipped?: string }
 
 /** Debian's OpenBLAS when installed (or BENCH_BLAS_DIR): torch's default reference BLAS is ~50x slower than the machine. */
 function blasDirectory(): string | undefined {
@@ -111,7 +112,8 @@ function blasDirectory(): string | undefined {
   return candidates.find((dir): dir is string => Boolean(dir) && existsSync(`${dir}/libblas.so.3`));
 }
 
-export function runTorchReference(plans: TrainPlan[]): TorchFigures {
+/** PyTorch on the same models; `only` fixes the thread setting (else every pairing is tried, the fastest kept). */
+export function runTorchReference(plans: TrainPlan[], only?: TorchThreads): TorchFigures {
   const python = '/usr/bin/python3';
   if (!existsSync(python)) return { info: '', figures: [], skipped: '/usr/bin/python3 is missing: PyTorch reference skipped (apt-get install python3-torch)' };
   const seen = new Map(plans.map((p) => [p.model.name, { ...p.model, warmup: 2, steps: Math.max(10, p.steps * 2) }]));
@@ -119,8 +121,8 @@ export function runTorchReference(plans: TrainPlan[]): TorchFigures {
   const cores = cpus().length;
   // PyTorch's fastest setting on this machine, not its default: torch's intra-op threads and OpenBLAS's own
   // threads multiply (2 x 2 on 2 cores ran mini at half the speed of 1 x 2), so every pairing is tried.
-  const settings = [...new Set([1, cores])].flatMap((torchThreads) => [...new Set([1, cores])].map((blasThreads) => ({ torchThreads, blasThreads })));
-  const best = new Map<string, { stepsPerSecond: number; setting: string }>();
+  const settings = only ? [only] : [...new Set([1, cores])].flatMap((torchThreads) => [...new Set([1, cores])].map((blasThreads) => ({ torchThreads, blasThreads })));
+  const best = new Map<string, { stepsPerSecond: number; setting: string; threads: TorchThreads }>();
   let info: Record<string, unknown> | undefined;
   for (const { torchThreads, blasThreads } of blas ? settings : settings.filter((x) => x.blasThreads === 1)) {
     const env = { ...process.env, ...(blas ? { LD_LIBRARY_PATH: [blas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') } : {}), BENCH_THREADS: String(torchThreads), OPENBLAS_NUM_THREADS: String(blasThreads) };
@@ -134,12 +136,12 @@ export function runTorchReference(plans: TrainPlan[]): TorchFigures {
     for (const l of lines.filter((x) => x.name)) {
       const stepsPerSecond = Number(l.steps_per_second);
       const name = String(l.name);
-      if (stepsPerSecond > (best.get(name)?.stepsPerSecond ?? 0)) best.set(name, { stepsPerSecond, setting: `torch ${torchThreads} / BLAS ${blas ? blasThreads : 1} threads` });
+      if (stepsPerSecond > (best.get(name)?.stepsPerSecond ?? 0)) best.set(name, { stepsPerSecond, setting: `torch ${torchThreads} / BLAS ${blas ? blasThreads : 1} threads`, threads: { torchThreads, blasThreads } });
     }
   }
   const figures = [...best.entries()].map(([name, b]) => {
     const model = seen.get(name)!;
-    return { model: name, stepsPerSecond: b.stepsPerSecond, gflops: (b.stepsPerSecond * trainingFlopsPerStep(model)) / 1e9, setting: b.setting };
+    return { model: name, stepsPerSecond: b.stepsPerSecond, gflops: (b.stepsPerSecond * trainingFlopsPerStep(model)) / 1e9, setting: b.setting, threads: b.threads };
   });
   return { info: `PyTorch ${info?.torch}, CPU, BLAS: ${blas ? `OpenBLAS (${blas})` : String(info?.blas)}; fastest of ${blas ? settings.length : settings.length / 2} thread settings per model`, figures };
 }
