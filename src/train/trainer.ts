@@ -351,9 +351,11 @@ export async function train(model: SequenceClassifier, request: TrainRequest): P
 
         const isLast = globalStep === totalSteps;
         const stopRequested = hooks.shouldStop?.() ?? false;
-        // A stop logs nothing off the logging grid: the partial sums go into the checkpoint, so a resumed run
-        // logs the same points as an uninterrupted one.
-        if (globalStep % options.loggingSteps === 0 || isLast) {
+        // Logged on the grid only, as the reference's Trainer does: a last point off the grid would average the
+        // few steps after the previous one (2 of them at the demo's step 752) and read as a jump. Those steps count
+        // in train_loss. A stop logs nothing either: the partial sums go into the checkpoint, so a resumed run logs
+        // the same points as an uninterrupted one.
+        if (globalStep % options.loggingSteps === 0) {
           const { lossSum: sum, gradNorm } = await readSums();
           totalLoss += sum;
           const elapsed = (performance.now() - rateStarted) / 1000;
@@ -377,7 +379,7 @@ export async function train(model: SequenceClassifier, request: TrainRequest): P
           stepsSinceLog = 0;
           tokensSinceRate = 0;
           rateStarted = performance.now();
-        } else if (globalStep % 10 === 0) {
+        } else if (globalStep % 10 === 0 || isLast) {
           hooks.onProgress?.({ phase: 'train', step: globalStep, totalSteps, epoch: globalStep / perEpoch });
         }
         // Also at the end, so every run finishes with a result per language (the reference evaluates only on multiples).
@@ -400,8 +402,10 @@ export async function train(model: SequenceClassifier, request: TrainRequest): P
     await engine?.syncToModel();
     const runtime = (performance.now() - started) / 1000;
     const stepsRun = globalStep - (resume?.globalStep ?? 0);
-    // The mean over every logged step since step 0: a resumed run restores the sum of the earlier ones.
-    const trainLoss = totalLoss / Math.max(1, globalStep - stepsSinceLog);
+    // The mean over every step since step 0, as the reference's train_loss (a resumed run restores the sum of the
+    // earlier ones); a stopped run's unlogged tail is left out, as it was never finished.
+    const tailSum = !stopped && stepsSinceLog > 0 ? (await readSums()).lossSum : 0;
+    const trainLoss = (totalLoss + tailSum) / Math.max(1, globalStep - (stopped ? stepsSinceLog : 0));
     await emit(
       {
         train_runtime: runtime,
