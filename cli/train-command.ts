@@ -71,6 +71,7 @@ export function demoArgs(): string[] {
     'fine-tune', '--model-names', join(demo, 'model'),
     '--train-file', join(demo, 'xnli', 'en', 'train.parquet'),
     ...DEMO_LANGUAGES.flatMap((lang) => ['--eval-file', `${lang}=${join(demo, 'xnli', lang, 'validation.parquet')}`]),
+    '--num-train-batches', String(DEMO_TRAINING.numTrainExamples),
     '--num-train-epochs', String(DEMO_TRAINING.numTrainEpochs), '--batch-size', String(DEMO_TRAINING.batchSize),
     '--learning-rate', String(DEMO_TRAINING.learningRate), '--eval-steps', String(DEMO_TRAINING.evalSteps),
     '--logging-steps', String(DEMO_TRAINING.loggingSteps), '--save-steps', String(DEMO_TRAINING.saveSteps),

@@ -1,6 +1,7 @@
 /**
- * Writes the offline demo (model + synthetic multilingual NLI sample) to public/demo/, or to the folder
- * given as the first argument. Deterministic: running it twice gives byte-identical files.
+ * Writes the offline demo (model, synthetic multilingual NLI sample, the playground's examples.json) to
+ * public/demo/, or to the folder given as the first argument. Deterministic: running it twice gives
+ * byte-identical files.
  *
  *   node --import tsx scripts/demo/make-demo.ts [out-dir]
  */

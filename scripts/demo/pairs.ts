@@ -7,10 +7,20 @@
  */
 import { SeededRandom } from '../../src/train/rng.ts';
 import { ADJECTIVES, INCOMPATIBLE_VERBS, PLACES, SUBJECTS, TIMES, VERBS } from './lexicon.ts';
-import type { Clause } from './render.ts';
+import { renderClause, type Clause } from './render.ts';
+import { bertWords } from './vocabulary.ts';
 
 export type Label = 0 | 1 | 2;
-export interface ClausePair { premise: Clause; hypothesis: Clause; label: Label }
+export interface ClausePair {
+  premise: Clause;
+  hypothesis: Clause;
+  label: Label;
+  /**
+   * How it was built, `label.builder`: "2.1" is the second contradiction builder (an incompatible verb). Read by
+   * train-node.ts --kinds and to pick the playground's examples; not written to the data files.
+   */
+  kind: string;
+}
 
 type Modifier = 'adjective' | 'place' | 'time';
 const MODIFIERS: Modifier[] = ['adjective', 'place', 'time'];
@@ -140,8 +150,9 @@ const CONTRADICTION: Array<(d: Draw) => [Clause, Clause]> = [
 const BUILDERS = [ENTAILMENT, NEUTRAL, CONTRADICTION];
 
 /**
- * `count` pairs (a multiple of 3), exactly a third per label, in seeded random order, all distinct and
- * none whose key is in `exclude`.
+ * `count` pairs (a multiple of 3), exactly a third per label, in seeded random order, all distinct, none whose
+ * key is in `exclude`, each ENGLISH_PAIR_WORDS long in English (pairs of other lengths are drawn again, so the
+ * builders that rarely make such pairs, a negated premise with a situation added, are rarer).
  */
 export function makeClausePairs(count: number, seed: number, exclude: ReadonlySet<string> = new Set()): ClausePair[] {
   if (count % 3 !== 0) throw new Error(`makeClausePairs: count ${count} must be a multiple of 3 for balanced labels`);
@@ -153,16 +164,33 @@ export function makeClausePairs(count: number, seed: number, exclude: ReadonlySe
   const seen = new Set(exclude);
   return labels.map((label) => {
     for (let attempt = 0; ; attempt++) {
-      if (attempt > 10_000) throw new Error(`makeClausePairs: cannot find ${count} distinct pairs; ask for fewer`);
-      const [premise, hypothesis] = draw.pick(BUILDERS[label])(draw);
-      const key = pairKey({ premise, hypothesis, label });
-      if (seen.has(key)) continue;
-      seen.add(key);
-      return { premise, hypothesis, label };
+      if (attempt > 100_000) throw new Error(`makeClausePairs: cannot find ${count} distinct pairs; ask for fewer`);
+      const builders = BUILDERS[label];
+      const builder = builders[Math.floor(rng.next() * builders.length)]!;
+      const [premise, hypothesis] = builder(draw);
+      const pair = { premise, hypothesis, label, kind: `${label}.${builders.indexOf(builder)}` };
+      if (englishPairWords(pair) !== ENGLISH_PAIR_WORDS) continue;
+      if (seen.has(pairKey(pair))) continue;
+      seen.add(pairKey(pair));
+      return pair;
     }
   });
 }
 
-export function pairKey(pair: ClausePair): string {
+/**
+ * Words (BERT's: "." counts) of every English pair, premise and hypothesis together: 16 tokens with [CLS] and the
+ * two [SEP]s. One length for all, because the trainer groups batches by length as transformers' group_by_length
+ * does: each megabatch of 50 batches runs longest first. With lengths of 9-29 tokens the short pairs were the
+ * hard ones (a verb or a subject swapped, no modifiers to compare), so every loss point averaged over less than
+ * a megabatch rose or fell with the pairs' length: the curve zigzagged by 0.15-0.2 at logging_steps 25. At one
+ * length the order within a megabatch is the shuffle's. It also keeps every batch at 16 positions (fast).
+ */
+export const ENGLISH_PAIR_WORDS = 13;
+
+export function englishPairWords(pair: Pick<ClausePair, 'premise' | 'hypothesis'>): number {
+  return bertWords(renderClause(pair.premise, 'en')).length + bertWords(renderClause(pair.hypothesis, 'en')).length;
+}
+
+export function pairKey(pair: Pick<ClausePair, 'premise' | 'hypothesis'>): string {
   return JSON.stringify([pair.premise, pair.hypothesis]);
 }

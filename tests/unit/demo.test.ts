@@ -7,9 +7,14 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { readNliFile, type NliRow } from '../../src/data/nli-files.ts';
 import { readSafetensors, tensorToFloat32 } from '../../src/model/safetensors.ts';
 import { PairTokenizer } from '../../src/tokenize/pair-tokenizer.ts';
-import { buildDemo, DEMO_SIZES } from '../../scripts/demo/build-demo.ts';
-import { DEMO_LANGUAGES } from '../../scripts/demo/lexicon.ts';
+import { buildDemo, DEMO_SIZES, LABEL_NAMES, type DemoExample } from '../../scripts/demo/build-demo.ts';
+import { DEMO_LANGUAGES, INCOMPATIBLE_VERBS } from '../../scripts/demo/lexicon.ts';
 import { DEFAULT_DEMO_DIR } from '../../scripts/demo/make-demo.ts';
+import { TIE_COSINE } from '../../scripts/demo/model.ts';
+import { ENGLISH_PAIR_WORDS, type ClausePair } from '../../scripts/demo/pairs.ts';
+import { renderClause, type Clause } from '../../scripts/demo/render.ts';
+import { DEMO_TRAINING } from '../../src/config/url-query.ts';
+import { stepsPerEpoch } from '../../src/train/trainer.ts';
 
 const REGENERATE = 'run node --import tsx scripts/demo/make-demo.ts and commit public/demo';
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -30,7 +35,7 @@ async function readRows(path: string): Promise<NliRow[]> {
 }
 
 test('the committed demo files are exactly what the script generates now', async () => {
-  const committed = [...(await listFiles(join(DEFAULT_DEMO_DIR, 'model'))), ...(await listFiles(join(DEFAULT_DEMO_DIR, 'xnli')))].sort();
+  const committed = [...(await listFiles(join(DEFAULT_DEMO_DIR, 'model'))), ...(await listFiles(join(DEFAULT_DEMO_DIR, 'xnli'))), 'examples.json'].sort();
   assert.deepEqual(committed, [...demo.files.keys()].sort(), `public/demo holds other files than the generator writes: ${REGENERATE}`);
   for (const [path, bytes] of demo.files) {
     const onDisk = new Uint8Array(await readDemoBytes(path));
@@ -68,12 +73,88 @@ test('the sample reads back in the XNLI schema, balanced, in every language, par
   assert.ok(chinese.every((r) => /[\u4e00-\u9fff]/u.test(r.premise)), 'Chinese validation is not in Han characters');
 });
 
-test('the labels follow from construction: a hypothesis equal to its premise is entailment, "not" added to an otherwise equal one contradiction', async () => {
-  const train = await readRows('xnli/en/train.parquet');
-  const same = train.filter((r) => r.premise === r.hypothesis);
-  assert.ok(same.length > 0 && same.every((r) => r.label === 0));
-  const negated = train.filter((r) => r.hypothesis === r.premise.replace(/ (\w+?)s\b(?=.*\.$)/u, (_, stem) => ` does not ${stem}`) && r.hypothesis !== r.premise);
-  assert.ok(negated.length > 0 && negated.every((r) => r.label === 2), 'premise → "does not" hypothesis is not always contradiction');
+/**
+ * The label of a clause pair under the lexicon's semantics, derived independently of the builders in pairs.ts:
+ * another subject or a compatible verb says something new (neutral), an incompatible verb, another place or the
+ * opposite polarity contradicts, and otherwise the hypothesis is entailed when it says no more than the premise
+ * (for a negated premise: when it says no less, "does not sleep" ⊨ "does not sleep in the park").
+ */
+function judge(p: Clause, h: Clause): number {
+  const modifiers = ['adjective', 'place', 'time'] as const;
+  const adds = modifiers.some((m) => h[m] !== null && p[m] === null);
+  const drops = modifiers.some((m) => p[m] !== null && h[m] === null);
+  const incompatible = INCOMPATIBLE_VERBS.some(([a, b]) => (a === p.verb && b === h.verb) || (a === h.verb && b === p.verb));
+  if (h.subject !== p.subject) return 1;
+  if (h.verb !== p.verb) return incompatible ? 2 : 1;
+  if (p.negated !== h.negated) return 2;
+  if (p.place !== null && h.place !== null && p.place !== h.place) return 2;
+  if (modifiers.some((m) => p[m] !== null && h[m] !== null && p[m] !== h[m])) throw new Error('a pair with a changed modifier other than the place');
+  if (!p.negated) return adds ? 1 : 0;
+  return drops ? 1 : 0;
+}
+
+test('the labels follow from construction: an independent judge of each clause pair agrees, and the files hold those pairs', async () => {
+  const check = (pairs: ClausePair[], rows: NliRow[], split: string) => {
+    assert.equal(rows.length, pairs.length, split);
+    pairs.forEach((pair, i) => {
+      assert.equal(judge(pair.premise, pair.hypothesis), pair.label, `${split} ${i}: ${JSON.stringify(pair)}`);
+      assert.equal(rows[i]!.premise, renderClause(pair.premise, 'en'), `${split} ${i}`);
+      assert.equal(rows[i]!.hypothesis, renderClause(pair.hypothesis, 'en'), `${split} ${i}`);
+      assert.equal(rows[i]!.label, pair.label, `${split} ${i}`);
+    });
+  };
+  check(demo.pairs.train, await readRows('xnli/en/train.parquet'), 'train');
+  check(demo.pairs.validation, await readRows('xnli/en/validation.parquet'), 'validation');
+  // Every label is made in several ways (pairs.ts), none of them missing from the training sample.
+  const kinds = new Set(demo.pairs.train.map((p) => p.kind));
+  for (const kind of ['0.0', '0.1', '0.2', '1.0', '1.1', '1.2', '1.3', '2.0', '2.1', '2.2', '2.3']) assert.ok(kinds.has(kind), `no training pair of kind ${kind}`);
+});
+
+test('every English pair has one length, 16 tokens, so that length-grouped batches are not ordered by difficulty', async () => {
+  const tokenizerJson = JSON.parse(new TextDecoder().decode(demo.files.get('model/tokenizer.json')));
+  const tokenizerConfig = JSON.parse(new TextDecoder().decode(demo.files.get('model/tokenizer_config.json')));
+  const pairs = PairTokenizer.fromJson(tokenizerJson, tokenizerConfig);
+  for (const file of ['xnli/en/train.parquet', 'xnli/en/validation.parquet']) {
+    for (const row of await readRows(file)) assert.equal(pairs.encodePair(row.premise, row.hypothesis).inputIds.length, ENGLISH_PAIR_WORDS + 3, `${file}: "${row.premise}" / "${row.hypothesis}"`);
+  }
+});
+
+test('DEMO_TRAINING trains on the whole sample, logs at the last step and evaluates 4-8 times', () => {
+  assert.equal(DEMO_TRAINING.numTrainExamples, DEMO_SIZES.train, 'numTrainExamples must be the sample\'s size (the page shows it)');
+  const perEpoch = stepsPerEpoch(DEMO_SIZES.train, DEMO_TRAINING.batchSize);
+  const steps = perEpoch * DEMO_TRAINING.numTrainEpochs;
+  assert.ok(Number.isInteger(steps));
+  assert.equal(steps % DEMO_TRAINING.loggingSteps, 0, 'the last step is a logging step, so the last loss point averages as many steps as the others');
+  assert.equal(perEpoch % DEMO_TRAINING.loggingSteps, 0, 'every epoch ends on a logging step');
+  assert.ok(steps / DEMO_TRAINING.loggingSteps >= 30, `${steps / DEMO_TRAINING.loggingSteps} loss points`);
+  assert.equal(steps % DEMO_TRAINING.evalSteps, 0, 'the last evaluation is on the evaluation grid');
+  assert.ok(steps / DEMO_TRAINING.evalSteps >= 4 && steps / DEMO_TRAINING.evalSteps <= 8, `${steps / DEMO_TRAINING.evalSteps} evaluations`);
+});
+
+test('examples.json: one validation pair per language, in the demo vocabulary, every label, the label true by construction', async () => {
+  const examples = JSON.parse(new TextDecoder().decode(demo.files.get('examples.json'))) as DemoExample[];
+  assert.deepEqual(examples.map((e) => e.language).sort(), [...DEMO_LANGUAGES].sort(), 'one example per demo language');
+  assert.deepEqual([...new Set(examples.map((e) => e.label))].sort(), [...LABEL_NAMES].sort(), 'all three labels');
+  const tokenizerJson = JSON.parse(new TextDecoder().decode(demo.files.get('model/tokenizer.json')));
+  const tokenizerConfig = JSON.parse(new TextDecoder().decode(demo.files.get('model/tokenizer_config.json')));
+  const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+  const pairs = PairTokenizer.fromJson(tokenizerJson, tokenizerConfig);
+  const unkId = tokenizerJson.model.vocab['[UNK]'];
+  for (const example of examples) {
+    assert.deepEqual(Object.keys(example).sort(), ['hypothesis', 'label', 'language', 'premise']);
+    const rows = await readRows(`xnli/${example.language}/validation.parquet`);
+    const row = rows.find((r) => r.premise === example.premise && r.hypothesis === example.hypothesis);
+    assert.ok(row, `${example.language} example is not a validation pair: ${example.premise} / ${example.hypothesis}`);
+    assert.equal(LABEL_NAMES[row.label], example.label, `${example.language} example's label`);
+    const index = rows.indexOf(row);
+    assert.equal(judge(demo.pairs.validation[index]!.premise, demo.pairs.validation[index]!.hypothesis), row.label);
+    for (const text of [example.premise, example.hypothesis]) {
+      const { tokens } = tokenizer.encode(text, { add_special_tokens: false });
+      assert.ok(!tokens.includes('[UNK]'), `tokenizers.js gives [UNK] in "${text}": ${tokens.join(' ')}`);
+      assert.equal(tokens.join(''), text.replace(/\s/gu, ''), `tokens do not spell "${text}"`);
+    }
+    assert.ok(!pairs.encodePair(example.premise, example.hypothesis).inputIds.includes(unkId), `[UNK] in the ${example.language} example`);
+  }
 });
 
 test('the tokenizer covers every word of the sample: tokenizers.js and the pair tokenizer find no [UNK]', async () => {
@@ -119,8 +200,11 @@ test('word embeddings are aligned across languages: each word is nearest to its 
     for (let i = 0; i < a.length; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
     return dot / Math.sqrt(na * nb);
   };
-  assert.ok(cosine(vector('dog'), vector('Hund')) > 0.9);
-  assert.ok(cosine(vector('dog'), vector('الكلب')) > 0.9);
+  // Each language is tied to English at its own cosine (model.ts TIE_COSINE): closely for de/fr/es, less for ar/zh.
+  for (const [english, word, lang] of [['dog', 'Hund', 'de'], ['dog', 'chien', 'fr'], ['dog', 'perro', 'es'], ['dog', 'الكلب', 'ar'], ['dog', '狗', 'zh'], ['sleeps', 'schläft', 'de']] as const) {
+    assert.ok(Math.abs(cosine(vector(english), vector(word)) - TIE_COSINE[lang]) < 1e-4, `${english} / ${word}: cosine ${cosine(vector(english), vector(word))}, not ${TIE_COSINE[lang]}`);
+  }
+  assert.ok(TIE_COSINE.de > TIE_COSINE.ar && TIE_COSINE.fr > TIE_COSINE.zh && TIE_COSINE.en === 1);
   assert.ok(Math.abs(cosine(vector('dog'), vector('Küche'))) < 0.6);
   assert.ok(cosine(vector('sleeps'), vector('dort')) > cosine(vector('sleeps'), vector('court')));
 
@@ -153,6 +237,17 @@ test('the model folder is Hub-shaped: config, weights under HF names, vocab.txt 
   }
   assert.deepEqual(file.tensors.get('bert.encoder.layer.0.intermediate.dense.weight')!.shape, [128, 64]);
   assert.deepEqual(file.tensors.get('classifier.weight')!.shape, [3, 64]);
+  // Layer 0 compares words (model.ts): its query and key are one matrix, blind to which sentence a token is in.
+  const query = tensorToFloat32(file, 'bert.encoder.layer.0.attention.self.query.weight');
+  assert.deepEqual([...query], [...tensorToFloat32(file, 'bert.encoder.layer.0.attention.self.key.weight')]);
+  const types = tensorToFloat32(file, 'bert.embeddings.token_type_embeddings.weight');
+  for (let row = 0; row < 64; row++) {
+    for (let t = 0; t < 2; t++) {
+      let dot = 0;
+      for (let i = 0; i < 64; i++) dot += query[row * 64 + i]! * types[t * 64 + i]!;
+      assert.ok(Math.abs(dot) < 1e-4, `query row ${row} sees token type ${t}: ${dot}`);
+    }
+  }
   const parameters = [...file.tensors.values()].reduce((sum, t) => sum + t.byteLength / 4, 0);
   assert.ok(parameters > 50_000 && parameters < 150_000, `${parameters} parameters; the README calls it a 0.1M-parameter model`);
   const vocabTxt = new TextDecoder().decode(demo.files.get('model/vocab.txt')).trimEnd().split('\n');
