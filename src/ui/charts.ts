@@ -24,6 +24,49 @@ const whiteBackground = {
   },
 };
 
+const LABEL_FONT = { size: 16, family: 'system-ui, sans-serif' };
+const labelFont = () => `${LABEL_FONT.size}px ${LABEL_FONT.family}`;
+
+/**
+ * Each line's name at the right of the plot, level with the line's last point (nudged apart where they would
+ * overlap): readable at a glance from the back of a room, and at a phone's width, where a legend box would
+ * crowd the plot out. A lone line needs no name: the chart's title says what it is.
+ */
+const endLabels = {
+  id: 'endLabels',
+  afterDatasetsDraw(chart: Chart) {
+    const { ctx, chartArea } = chart;
+    const named = chart.data.datasets.length > 1;
+    if (!named) return;
+    const items = chart.data.datasets.flatMap((dataset, i) => {
+      const last = chart.getDatasetMeta(i).data.at(-1);
+      return last ? [{ text: String(dataset.label), colour: String(dataset.borderColor), y: last.y }] : [];
+    }).sort((a, b) => a.y - b.y);
+    const step = LABEL_FONT.size * 1.2;
+    for (let i = 1; i < items.length; i++) items[i]!.y = Math.max(items[i]!.y, items[i - 1]!.y + step);
+    const overflow = (items.at(-1)?.y ?? 0) - chartArea.bottom;
+    if (overflow > 0) for (const item of items) item.y -= overflow;
+    for (let i = items.length - 2; i >= 0; i--) items[i]!.y = Math.min(items[i]!.y, items[i + 1]!.y - step);
+    ctx.save();
+    ctx.font = labelFont();
+    ctx.textBaseline = 'middle';
+    for (const item of items) {
+      ctx.fillStyle = item.colour;
+      ctx.fillText(item.text, chartArea.right + 8, item.y);
+    }
+    ctx.restore();
+  },
+};
+
+/** Room at the plot's right for the end labels: the widest of them. */
+function labelRoom(labels: string[]): number {
+  if (labels.length < 2) return 8;
+  const ctx = document.createElement('canvas').getContext('2d');
+  if (!ctx) return 120;
+  ctx.font = labelFont();
+  return 16 + Math.max(...labels.map((label) => ctx.measureText(label).width));
+}
+
 export interface Series {
   label: string;
   points: { x: number; y: number }[];
@@ -49,7 +92,7 @@ export function lineChart(id: string, title: string, xLabel: string, yLabel: str
   const chart = new Chart<'line', { x: number; y: number }[]>(canvas, {
     type: 'line',
     data: { datasets: [] },
-    plugins: [whiteBackground],
+    plugins: [whiteBackground, endLabels],
     options: {
       animation: false,
       responsive: true,
@@ -58,7 +101,7 @@ export function lineChart(id: string, title: string, xLabel: string, yLabel: str
       normalized: true,
       plugins: {
         title: { display: true, text: title, color: INK, font: { size: 18, weight: 'bold' } },
-        legend: { position: 'right', labels: { boxWidth: 24, color: INK } },
+        legend: { display: false },
       },
       scales: {
         x: { type: 'linear', title: { display: true, text: xLabel, color: INK }, ticks: { color: INK }, grid: { color: '#d0d0d0' } },
@@ -92,12 +135,13 @@ export function lineChart(id: string, title: string, xLabel: string, yLabel: str
           borderWidth: s.reference ? 2 : 3,
         };
       });
+      chart.options.layout = { padding: { right: labelRoom(series.map((s) => s.label)) } };
       chart.update('none');
       // Lets tests and assistive summaries see how much the chart holds without reading the canvas.
       // What the chart shows, read back from its configuration, for tests and assistive summaries.
       figure.dataset.labels = JSON.stringify(chart.data.datasets.map((d) => d.label));
       figure.dataset.reference = JSON.stringify(series.filter((s) => s.reference).map((s) => s.points.map((p) => p.y)));
-      figure.dataset.legend = String(chart.options.plugins?.legend?.position);
+      figure.dataset.legend = series.length > 1 ? 'line-ends' : 'none';
       figure.dataset.fontSize = String(Chart.defaults.font.size);
       const measured = series.filter((s) => !s.reference);
       figure.dataset.series = String(measured.length);

@@ -37,7 +37,7 @@ export const PRESETS: Preset[] = [
   {
     id: 'offline-demo',
     title: 'Offline demo',
-    description: 'The embedded 0.1M-parameter model and synthetic six-language sample: no download, a few minutes on any backend.',
+    description: 'The embedded 0.1M-parameter model and a synthetic six-language sample: no download, about half a minute on a laptop CPU.',
     config: withDemoData({ ...base(), modelNames: [DEMO_MODEL], evalLanguages: [...DEMO_LANGUAGES], ...DEMO_TRAINING }),
   },
 ];

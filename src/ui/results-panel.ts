@@ -81,11 +81,11 @@ export function mountResultsPanel(panel: HTMLElement, store: RunStore): void {
       if (rows.length === 0) return;
       table.append(
         el('caption', {}, 'Accuracy (%) per evaluation language; below it, the drop from English in points (the zero-shot transfer gap).'),
-        el('tr', {}, el('th', { scope: 'col' }, 'model'), el('th', { scope: 'col' }, 'technique'), ...languages.map((l) => el('th', { scope: 'col', class: 'number', 'data-language': l }, LANGUAGE_NAMES[l] ?? l, el('span', { class: 'code' }, ` (${l})`)))),
+        el('tr', {}, el('th', { scope: 'col' }, 'model (technique)'), ...languages.map((l) => el('th', { scope: 'col', class: 'number', 'data-language': l }, LANGUAGE_NAMES[l] ?? l, el('span', { class: 'code' }, ` (${l})`)))),
         ...rows.map((row) =>
           el('tr', { 'data-run': row.run },
-            el('th', { scope: 'row' }, row.model + (row.status === 'FINISHED' ? '' : ` (${row.status.toLowerCase()})`)),
-            el('td', {}, row.technique),
+            // The technique under the model, not in a column of its own: the table fits beside the charts.
+            el('th', { scope: 'row' }, row.model + (row.status === 'FINISHED' ? '' : ` (${row.status.toLowerCase()})`), el('small', { class: 'technique' }, row.technique)),
             ...languages.map((language) => {
               const accuracy = row.accuracy[language];
               if (accuracy === undefined) return el('td', { class: 'number', 'data-language': language }, '–');

@@ -65,7 +65,7 @@ test('a picked model folder and picked parquet files train on wasm, with nothing
     assert.match(log, /train\.parquet/);
     // Both languages were evaluated from the picked files: the results have an accuracy for each.
     await page.waitForSelector('#results-table td[data-language="de"] .accuracy', { timeout: 60_000 });
-    assert.deepEqual(await page.locator('#results-table tr').first().locator('th').allTextContents(), ['model', 'technique', 'English (en)', 'German (de)']);
+    assert.deepEqual(await page.locator('#results-table tr').first().locator('th').allTextContents(), ['model (technique)', 'English (en)', 'German (de)']);
     for (const language of ['en', 'de']) {
       const accuracy = Number(await page.locator(`#results-table td[data-language="${language}"] .accuracy`).textContent());
       assert.ok(accuracy > 0 && accuracy <= 100, `${language}: ${accuracy}`);

@@ -147,20 +147,20 @@ test('offline demo: Start brings the live view, training runs on wasm in the wor
     }
     assert.equal(await page.locator('figure:has(#chart-accuracy)').getAttribute('data-series'), '6');
     assert.equal(await page.locator('#chart-accuracy-note').isHidden(), true, 'the waiting note goes once there is a point');
-    // Read from the chart itself: languages by name, accuracy in %, the dashed chance line, the legend beside it,
+    // Read from the chart itself: languages by name, accuracy in %, the dashed chance line, names beside the lines,
     // text of at least 16 px in dark ink.
     const figure = page.locator('figure:has(#chart-accuracy)');
     const labels = JSON.parse((await figure.getAttribute('data-labels')) ?? '[]') as string[];
     assert.ok(labels.includes('German (de)'), labels.join(', '));
     assert.deepEqual(JSON.parse((await figure.getAttribute('data-reference')) ?? '[]').map((ys: number[]) => ys.map((y) => y.toFixed(1))), [['33.3', '33.3']]);
-    assert.equal(await figure.getAttribute('data-legend'), 'right');
+    assert.equal(await figure.getAttribute('data-legend'), 'line-ends', 'each line is named at its end, beside the plot');
     assert.ok(Number(await figure.getAttribute('data-font-size')) >= 16);
 
     // Results: one row, six languages by name, the gap from English beside each other language. The table redraws
     // at most twice a second.
     await page.waitForFunction(() => !/running/.test(document.querySelector('#results-table')?.textContent ?? ''), null, { timeout: 5_000, polling: 100 });
     const header = await page.locator('#results-table tr').first().locator('th').allTextContents();
-    assert.deepEqual(header, ['model', 'technique', 'English (en)', 'Arabic (ar)', 'German (de)', 'Spanish (es)', 'French (fr)', 'Chinese (zh)']);
+    assert.deepEqual(header, ['model (technique)', 'English (en)', 'Arabic (ar)', 'German (de)', 'Spanish (es)', 'French (fr)', 'Chinese (zh)']);
     assert.doesNotMatch((await page.locator('#results-table').textContent()) ?? '', /running/, 'a finished run is not shown as running');
     const cells = page.locator('#results-table tr[data-run] td[data-language]');
     assert.equal(await cells.count(), 6);
