@@ -134,7 +134,8 @@ function follow(start: (options: BrowserTrainingOptions) => Promise<BrowserTrain
 function train(config: RunConfig): void {
   if (busy) return;
   // Runs started here are kept in this browser (history as logged, checkpoints), so a reload can resume them.
-  const number = store.all().length + 1;
+  // One more than any number the page's runs already end in, so a deleted run's number is not given again.
+  const number = 1 + Math.max(0, ...store.all().map((r) => Number(/-(\d+)$/.exec(r.runName)?.[1] ?? 0)));
   const job = { ...trainJob(config, {}), runNameSuffix: String(number) };
   void checkJobStorage(job).then((fit) => fit.fits || training.log(`warning: ${fit.warning}`), () => {});
   void follow(async (options) => trainInBrowser(job, { ...options, backend: config.backend === 'auto' ? null : config.backend }), 'Training…');
