@@ -61,6 +61,9 @@ export const REFERENCE_DEFAULTS: RunConfig = {
   revision: 'main',
 };
 
+/** A Hub model id or a folder path (local:<folder> names a model folder picked in the page). */
+export const isModelName = (name: string) => /^(local:)?[\w.\-/]+$/.test(name);
+
 /** One problem with a configuration: the setting it is about, and what is wrong in words that name no flag. */
 export interface ConfigIssue {
   setting: keyof RunConfig;
@@ -82,8 +85,7 @@ export function configIssues(config: RunConfig, audience: 'cli' | 'page' = 'cli'
   if (config.featureExtractionCache && config.technique !== 'feature-extraction') add('featureExtractionCache', 'the feature-extraction cache works with technique feature-extraction only');
   if (config.modelNames.length === 0) add('modelNames', cli ? 'name at least one model (--model-names), e.g. bert-base-multilingual-cased' : 'tick at least one model');
   for (const name of config.modelNames) {
-    // local:<folder> names a model folder picked in the page.
-    if (!/^(local:)?[\w.\-/]+$/.test(name)) add('modelNames', `"${name}" is not a Hub model id or a folder path`);
+    if (!isModelName(name)) add('modelNames', `"${name}" is not a Hub model id or a folder path`);
   }
   if (config.evalLanguages.length === 0 && Object.keys(config.evalFiles).length === 0) {
     add('evalLanguages', cli ? `name at least one evaluation language (--eval-datasets-names), from: ${XNLI_LANGUAGES.join(' ')}` : 'tick at least one evaluation language');

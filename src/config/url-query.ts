@@ -1,6 +1,6 @@
 // The page's URL query ⇄ RunConfig, so a link reproduces a set-up. Keys are the CLI's flag names without the
 // dashes (`batch-size=16`); lists are comma-separated. Every bad value is reported; none is silently replaced.
-import { BACKENDS, configIssues, REFERENCE_DEFAULTS, TECHNIQUES, type BackendChoice, type RunConfig } from './run-config.ts';
+import { BACKENDS, configIssues, isModelName, REFERENCE_DEFAULTS, TECHNIQUES, type BackendChoice, type RunConfig } from './run-config.ts';
 import type { Technique } from '../train/trainer.ts';
 import { XNLI_LANGUAGES } from '../data/xnli-facts.ts';
 
@@ -144,7 +144,7 @@ export function configFromQuery(query: URLSearchParams | string, base: RunConfig
       if (issue.setting === 'evalLanguages' && /at least one evaluation language/.test(issue.message) && !params.has('eval-datasets-names')) continue;
       if (issues.some((known) => known.setting === issue.setting)) continue;
       if (issue.setting === 'evalLanguages') config.evalLanguages = config.evalLanguages.filter((l) => (XNLI_LANGUAGES as readonly string[]).includes(l));
-      else if (issue.setting === 'modelNames') config.modelNames = config.modelNames.filter((name) => /^(local:)?[\w.\-/]+$/.test(name));
+      else if (issue.setting === 'modelNames') config.modelNames = config.modelNames.filter(isModelName);
       else (config as unknown as Record<string, unknown>)[issue.setting] = base[issue.setting];
       issues.push({ setting: issue.setting, message: `${issue.message}; the form keeps ${formatKept(config[issue.setting])}` });
     }

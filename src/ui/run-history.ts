@@ -11,7 +11,7 @@ import { importRunJson, runJson } from '../tracking/run-json.ts';
 import { importMlrunsZip, mlrunsZip } from '../tracking/mlruns-zip.ts';
 import { latestMetrics, metricHistory, type RunRecord } from '../train/run-record.ts';
 import { languageLabel } from '../data/xnli-facts.ts';
-import { downloadText, downloadUrl, lineChart } from './charts.ts';
+import { downloadBlob, downloadText, lineChart } from './charts.ts';
 import { throttled } from './schedule.ts';
 import { el, setStatus } from './dom.ts';
 import type { RunStore } from './run-store.ts';
@@ -56,12 +56,6 @@ export function curveTitle(key: string): string {
   return key === 'loss' ? 'Training loss' : accuracy ? `Accuracy, ${languageLabel(accuracy[1]!)}` : key;
 }
 
-function download(blob: Blob, fileName: string): void {
-  const url = URL.createObjectURL(blob);
-  downloadUrl(url, fileName);
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
 export interface RunHistoryCallbacks {
   /** Continues a stored run in the page's live view. */
   resume(runId: string): Promise<void>;
@@ -91,7 +85,7 @@ export function mountRunHistory(panel: HTMLElement, store: RunStore, callbacks: 
   const downloadZip = (runs: RunRecord[], name: string) => {
     if (runs.length === 0) return setStatus(status, 'error', 'Select at least one run (its overlay box) to export.');
     const { zip, tree } = mlrunsZip(runs, { rootUri: rootUri() });
-    download(new Blob([zip as BlobPart], { type: 'application/zip' }), name);
+    downloadBlob(new Blob([zip as BlobPart], { type: 'application/zip' }), name);
     setStatus(status, 'ready', `Exported ${runs.length} run(s) for ${rootUri()}${tree.warnings.length ? `; ${tree.warnings.join('; ')}` : ''}.`);
   };
   exportSelected.addEventListener('click', () => downloadZip(store.all().filter((r) => selected.has(r.runId)), 'mlruns-selected.zip'));
@@ -127,7 +121,7 @@ export function mountRunHistory(panel: HTMLElement, store: RunStore, callbacks: 
     const folder = exportFolderName(run.runName, files.entry.step);
     const contents = await hfModelFolderFiles(files);
     if (toFolder) await writeFolderToPickedDirectory(folder, contents);
-    else download(await zipFolder(folder, contents), `${folder}.zip`);
+    else downloadBlob(await zipFolder(folder, contents), `${folder}.zip`);
   });
 
   importInput.addEventListener('change', () => {

@@ -5,7 +5,7 @@
 // (hub-token.ts, local-files.ts): a RunConfig goes into links, params and exports.
 import { BACKENDS, configIssues, REFERENCE_DEFAULTS, TECHNIQUES, type BackendChoice, type RunConfig } from '../config/run-config.ts';
 import { languageLabel, XNLI_LANGUAGES } from '../data/xnli-facts.ts';
-import { DEMO_LANGUAGES, DEMO_MODEL, usesDemoData, withDemoData, type LinkIssue } from '../config/url-query.ts';
+import { DEMO_LANGUAGES, DEMO_MODEL, DEMO_TRAINING, usesDemoData, withDemoData, type LinkIssue } from '../config/url-query.ts';
 import type { Technique } from '../train/trainer.ts';
 import { el } from './dom.ts';
 import { rememberedHubToken, setHubToken } from './hub-token.ts';
@@ -13,11 +13,13 @@ import { addLocalDataFile, addLocalModel, isLocalName, localDataFile, localModel
 import { PRESETS, REFERENCE_MODELS } from './presets.ts';
 import { isAppPath } from './sources.ts';
 
+const SAMPLE_HELP = 'English pairs drawn with the seed';
+
 type NumberField = 'batchSize' | 'numTrainExamples' | 'numTrainEpochs' | 'evalSteps' | 'seed' | 'learningRate' | 'maxSteps' | 'loggingSteps' | 'saveSteps';
 type Setting = keyof RunConfig | 'data';
 
 const TRAINING_FIELDS: { key: NumberField; label: string; step: string; min: string; help?: string }[] = [
-  { key: 'numTrainExamples', label: 'Training examples', step: '1', min: '1', help: 'English pairs drawn with the seed' },
+  { key: 'numTrainExamples', label: 'Training examples', step: '1', min: '1', help: SAMPLE_HELP },
   { key: 'numTrainEpochs', label: 'Epochs', step: 'any', min: '0' },
   { key: 'batchSize', label: 'Batch size', step: '1', min: '1' },
   { key: 'learningRate', label: 'Learning rate', step: 'any', min: '0' },
@@ -70,7 +72,7 @@ function checkbox(name: string, value: string, label: string, id: string): HTMLE
   return el('label', { class: 'check', for: id }, el('input', { type: 'checkbox', name, value, id }), ` ${label}`);
 }
 
-const DEMO_SIZE_NOTE = 'the embedded sample has 3,000 English pairs';
+const DEMO_SIZE_NOTE = `the embedded sample has ${DEMO_TRAINING.numTrainExamples.toLocaleString('en')} English pairs`;
 
 export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): SetupPanel {
   const presets = el('div', { class: 'presets', role: 'group', 'aria-label': 'Presets' });
@@ -375,7 +377,7 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
     // Hub settings only where something comes from the Hub.
     const fromHub = data.value === 'xnli' || config.modelNames.some((n) => !isAppPath(n) && !isLocalName(n));
     hubFields.hidden = !fromHub;
-    numbers.numTrainExamples.nextElementSibling!.textContent = data.value === 'demo' ? DEMO_SIZE_NOTE : 'English pairs drawn with the seed';
+    numbers.numTrainExamples.nextElementSibling!.textContent = data.value === 'demo' ? DEMO_SIZE_NOTE : SAMPLE_HELP;
     trainingSummary.textContent = `(${config.numTrainExamples.toLocaleString('en')} examples · ${config.numTrainEpochs} epochs · batch ${config.batchSize} · learning rate ${config.learningRate})`;
     const demoFeatureExtraction = config.technique === 'feature-extraction' && config.modelNames.includes(DEMO_MODEL);
     techniqueNote.hidden = !demoFeatureExtraction;
