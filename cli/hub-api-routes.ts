@@ -1,11 +1,10 @@
 // The Hub API as the Hugging Face Hub documents it, answered from folders: model info with siblings
-// (`/api/models/<repo>[/revision/<rev>]`), the file tree (`/api/models/<repo>/tree/<rev>`), and a dataset's
-// parquet listing (`/api/datasets/<repo>/parquet/<config>/<split>` → URLs). Commits are content hashes of the
-// revision folder, so a changed folder is a new commit, as on the Hub.
+// (`/api/models/<repo>[/revision/<rev>]`) and the file tree (`/api/models/<repo>/tree/<rev>`). Commits are content
+// hashes of the revision folder, so a changed folder is a new commit, as on the Hub.
 import { createHash } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join, relative, sep } from 'node:path';
+import { dirname, extname, join, relative, sep } from 'node:path';
 
 /** Files Git LFS stores on the Hub (by its default .gitattributes): the API gives their SHA-256. */
 const LFS_EXTENSIONS = new Set(['.safetensors', '.bin', '.parquet', '.h5', '.onnx', '.msgpack', '.pt', '.pth', '.ckpt', '.arrow', '.zip']);
@@ -71,8 +70,17 @@ function pointerSize(sha256: string, size: number): number {
   return `version https://git-lfs.github.com/spec/v1\noid sha256:${sha256}\nsize ${size}\n`.length;
 }
 
+/** The Hub's ModelInfo, as far as it is answered here. */
+export interface ModelInfo {
+  id: string;
+  sha: string;
+  /** false, or how access is granted ('manual', 'auto'); folders served from disk are never gated. */
+  gated: false | 'manual' | 'auto';
+  [field: string]: unknown;
+}
+
 /** `GET /api/models/<repo>/revision/<rev>?blobs=true`: ModelInfo with `sha` and `siblings`. */
-export async function modelInfoBody(repo: string, revision: string, files: FolderFile[], gated: boolean): Promise<unknown> {
+export async function modelInfoBody(repo: string, revision: string, files: FolderFile[]): Promise<ModelInfo> {
   const siblings = [];
   for (const f of files) {
     const sibling: Record<string, unknown> = { rfilename: f.path, size: f.size, blobId: await gitBlobId(f.full, f.size) };
@@ -89,7 +97,7 @@ export async function modelInfoBody(repo: string, revision: string, files: Folde
     modelId: repo,
     sha: commit,
     private: false,
-    gated: gated ? 'manual' : false,
+    gated: false,
     disabled: false,
     lastModified: new Date(Math.max(0, ...files.map((f) => f.mtimeMs))).toISOString(),
     siblings,
@@ -120,19 +128,3 @@ export async function treeBody(files: FolderFile[], path: string, recursive: boo
   const dirs = [...folders].sort().map((d) => ({ type: 'directory', oid: createHash('sha1').update(d).digest('hex'), size: 0, path: d }));
   return [...dirs, ...entries];
 }
-
-/** The parquet files of a dataset config and split, `<datasetDir>/<config>/<split>/*.parquet` (the refs/convert/parquet layout). */
-export async function parquetFiles(datasetDir: string, config: string, split: string): Promise<FolderFile[] | null> {
-  const folder = join(datasetDir, config, split);
-  try {
-    return (await listFolder(folder)).filter((f) => f.path.endsWith('.parquet') && !f.path.includes('/'));
-  } catch {
-    return null;
-  }
-}
-
-export function parquetUrlName(index: number): string {
-  return `${index}.parquet`;
-}
-
-export { basename };

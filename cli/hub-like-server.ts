@@ -1,14 +1,15 @@
-// An HTTP server laid out like the Hugging Face Hub (`/<repo>/resolve/<revision>/<file>`), optionally also
-// serving the built app at `/`. The CLI uses it to serve local model folders; tests use it as a Hub stand-in.
+// An HTTP server laid out like the Hugging Face Hub (`/<repo>/resolve/<revision>/<file>` and the model API),
+// optionally also serving the built app at `/`. The CLI uses it to serve its page, local model folders, data files
+// and outputs. The tests' Hub stand-in (tests/support/hub-server.ts) adds what only a real Hub does (a storage host,
+// gated and renamed repos, the dataset API) and injected network faults through `hooks`.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream, createWriteStream, type Stats } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { timingSafeEqual } from 'node:crypto';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { AddressInfo } from 'node:net';
-import { gzipSync } from 'node:zlib';
-import { fileSha256, folderCommit, isLfsFile, listFolder, modelInfoBody, parquetFiles, treeBody } from './hub-api-routes.ts';
+import { folderCommit, listFolder, modelInfoBody, treeBody, type ModelInfo } from './hub-api-routes.ts';
 
 export interface HubLikeServerOptions {
   /** Folder laid out as `<root>/<org>/<name>/<file>` (`<root>/<name>/<file>` for ids without an org). */
@@ -30,26 +31,6 @@ export interface HubLikeServerOptions {
   outputRoot?: string;
   /** Awaited before an output folder is committed (the CLI writes the metrics logged before it first). */
   beforeCommit?: (folder: string) => Promise<void>;
-  /** Called after each response, e.g. to log requests. */
-  onResponse?: (method: string, url: string, status: number) => void;
-  /** Datasets laid out as `<datasetsRoot>/<org>/<name>/<config>/<split>/*.parquet`; default `<hubRoot>/datasets`. */
-  datasetsRoot?: string;
-  /** Gated repositories, repo id → the one token that may read their files (others get 401 GatedRepo). */
-  gated?: Record<string, string>;
-  /**
-   * Answer `resolve` of LFS files (safetensors, parquet, ...) and parquet listing URLs like the Hub: a 302 to a
-   * separate storage origin (another port) with X-Linked-Size, X-Linked-Etag (the SHA-256) and X-Repo-Commit.
-   */
-  storageRedirect?: boolean;
-  /**
-   * Renamed repositories, old id → current id, as the Hub keeps its legacy short ids: every request under the old
-   * id (API and resolve, preflights included) answers 307 to the same path under the current one.
-   */
-  renamed?: Record<string, string>;
-  /** Faults to inject, consumed in order by matching requests (tests push to and inspect this array). */
-  faults?: Fault[];
-  /** Called for every request, before it is answered (tests check where the token was sent). */
-  onRequest?: (info: RequestInfo) => void;
   /**
    * Serve the one page the CLI opens and nothing else (the CLI's server listens on a well-known port, where any
    * web page the user has open could reach it): a Host other than the server's own address is refused (DNS
@@ -58,52 +39,31 @@ export interface HubLikeServerOptions {
    * SameSite=Strict cookie (see secretCookieName).
    */
   ownPageOnly?: { secret: string };
+  /** Where a wrapper steps in (the tests' Hub stand-in); the CLI sets none. */
+  hooks?: ServerHooks;
+}
+
+/** A wrapper's say in the answers; `request` and `file` return true when they answered the request themselves. */
+export interface ServerHooks {
+  /** Every request that passed the ownPageOnly rules, before it is routed. */
+  request?: (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
+  /** A repository file or one of `files` about to be sent (not the app's own files, not outputs). */
+  file?: (filePath: string, stats: Stats, request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
+  /** A model's info (`/api/models/<repo>`) about to be sent, which it may replace. */
+  modelInfo?: (info: ModelInfo) => ModelInfo;
 }
 
 /** The cookie that carries an ownPageOnly server's secret; named by port, as cookies are shared across ports. */
 export const secretCookieName = (port: number) => `xnli-cli-secret-${port}`;
 
-/** One injected fault for requests whose path contains `match`. */
-export interface Fault {
-  match: string;
-  kind:
-    | 'cut' // send the headers for the whole body, then close the connection after `fraction` of it
-    | '404'
-    | '401'
-    | '429' // rate limited, with Retry-After: `retryAfter` seconds
-    | 'wrong-size' // a consistent response with the last quarter of the file missing
-    | 'corrupt' // the right size, one byte changed
-    | 'slow' // `bytesPerSecond`
-    | 'stall' // send `fraction` of the body, then nothing more while keeping the connection open
-    | 'no-range' // ignore Range and send the whole file (a server without range support)
-    | 'refuse-range' // drop the connection of every ranged request without an answer (a refused Range)
-    | 'gzip'; // send the file gzip-compressed, with Content-Encoding and the compressed Content-Length
-  /** How many requests it applies to (default 1); decremented as it is used. */
-  times?: number;
-  fraction?: number;
-  bytesPerSecond?: number;
-  retryAfter?: number;
-}
-
-export interface RequestInfo {
-  method: string;
-  /** Origin the request was sent to (`http://127.0.0.1:PORT`; the storage origin for redirected files). */
-  origin: string;
-  path: string;
-  authorization: string | undefined;
-  range: string | undefined;
-}
-
 export interface RunningServer {
   /** `http://127.0.0.1:PORT` (no trailing slash): a secure context for WebGPU. */
   url: string;
   port: number;
-  /** The storage origin redirects go to, when `storageRedirect` is on. */
-  storageUrl?: string;
   close(): Promise<void>;
 }
 
-const RESOLVE_PATH = /^\/((?:[^/]+\/)?[^/]+)\/resolve\/([^/]+)\/(.+)$/;
+export const RESOLVE_PATH = /^\/((?:[^/]+\/)?[^/]+)\/resolve\/([^/]+)\/(.+)$/;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -119,63 +79,44 @@ const CONTENT_TYPES: Record<string, string> = {
   '.jsonl': 'application/jsonl; charset=utf-8',
 };
 
-/** Per-server state: where redirected files live, and the origins. */
-interface ServerState {
-  url: string;
-  storageUrl?: string;
-  /** Random link id → file on disk, as a storage host's signed URLs. */
-  storageLinks: Map<string, string>;
+export function contentType(filePath: string): string {
+  return CONTENT_TYPES[extname(filePath).toLowerCase()] ?? 'application/octet-stream';
 }
 
-function listen(server: Server, port: number): Promise<number> {
+/** Listens on 127.0.0.1 (`port` 0: a free one) and says the port. */
+export function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolvePromise((server.address() as AddressInfo).port));
   });
 }
 
-function closeServer(server: Server): Promise<void> {
+export function closeServer(server: Server): Promise<void> {
   return new Promise<void>((done) => {
     server.closeAllConnections();
     server.close(() => done());
   });
 }
 
+/** An HTTP handler that answers a thrown error with a 500 (or a dropped connection once headers went out). */
+export function handlerOf(
+  handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>,
+): (request: IncomingMessage, response: ServerResponse) => void {
+  return (request, response) => {
+    handle(request, response).catch((error: Error) => {
+      if (!response.headersSent) sendError(response, 500, 'InternalError', error.message);
+      else response.destroy(error);
+    });
+  };
+}
+
 export async function startHubLikeServer(options: HubLikeServerOptions): Promise<RunningServer> {
-  const state: ServerState = { url: '', storageLinks: new Map() };
-  const handler = (request: IncomingMessage, response: ServerResponse) => {
-    handle(options, state, request, response)
-      .catch((error: Error) => {
-        if (!response.headersSent) sendError(response, 500, 'InternalError', error.message);
-        else response.destroy(error);
-      })
-      .finally(() => options.onResponse?.(request.method ?? 'GET', request.url ?? '/', response.statusCode));
-  };
-  const server = createServer(handler);
+  let url = '';
+  const server = createServer(handlerOf((request, response) => handle(options, url, request, response)));
   const port = await listen(server, options.port ?? 0);
-  state.url = `http://127.0.0.1:${port}`;
-  // The storage host is another origin (another port), as the Hub's is, so CORS and token rules apply to it.
-  const storage = options.storageRedirect ? createServer(handler) : null;
-  if (storage) state.storageUrl = `http://127.0.0.1:${await listen(storage, 0)}`;
-  return {
-    url: state.url,
-    port,
-    storageUrl: state.storageUrl,
-    close: async () => {
-      await Promise.all([closeServer(server), storage ? closeServer(storage) : Promise.resolve()]);
-    },
-  };
+  url = `http://127.0.0.1:${port}`;
+  return { url, port, close: () => closeServer(server) };
 }
-
-/** The first fault for this path among `kinds`, used up by this call. */
-function takeFault(options: HubLikeServerOptions, path: string, kinds: Fault['kind'][]): Fault | null {
-  const fault = options.faults?.find((f) => (f.times ?? 1) > 0 && kinds.includes(f.kind) && path.includes(f.match));
-  if (!fault) return null;
-  fault.times = (fault.times ?? 1) - 1;
-  return fault;
-}
-
-const STORAGE_PREFIX = '/__storage/';
 
 /**
  * Makes the app's pages cross-origin isolated, so tfjs's threaded wasm build trains on every core
@@ -187,40 +128,30 @@ export const CROSS_ORIGIN_ISOLATION = {
   'Cross-Origin-Resource-Policy': 'cross-origin',
 } as const;
 
-async function handle(options: HubLikeServerOptions, state: ServerState, request: IncomingMessage, response: ServerResponse): Promise<void> {
+/** Cross-origin isolation; with `ownPageOnly`, what is served may be embedded by the same origin only. */
+export function setIsolationHeaders(response: ServerResponse, ownPageOnly: boolean): void {
   for (const [name, value] of Object.entries(CROSS_ORIGIN_ISOLATION)) response.setHeader(name, value);
-  const onStorage = !!state.storageUrl && `http://127.0.0.1:${request.socket.localPort}` === state.storageUrl;
-  if (options.ownPageOnly) {
-    const refusal = ownPageRefusal(options, state, request, onStorage);
-    response.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-    if (refusal) return sendError(response, 403, 'Forbidden', refusal);
-    // The storage hop is another origin: it lets in exactly the app's page.
-    if (onStorage) response.setHeader('Access-Control-Allow-Origin', state.url);
-  } else {
-    response.setHeader('Access-Control-Allow-Origin', '*');
-  }
+  if (ownPageOnly) response.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+}
+
+/** CORS for `allowOrigin` (none when null), exposing the headers the Hub client reads. */
+export function setCorsHeaders(response: ServerResponse, allowOrigin: string | null): void {
+  if (allowOrigin) response.setHeader('Access-Control-Allow-Origin', allowOrigin);
   response.setHeader(
     'Access-Control-Expose-Headers',
     'Content-Length, Content-Range, Accept-Ranges, ETag, X-Error-Code, X-Error-Message, X-Linked-Size, X-Linked-Etag, X-Repo-Commit',
   );
-  const method = request.method ?? 'GET';
-  const localPort = request.socket.localPort;
-  options.onRequest?.({
-    method,
-    origin: `http://127.0.0.1:${localPort}`,
-    path: request.url ?? '/',
-    authorization: request.headers.authorization,
-    range: request.headers.range,
-  });
-  const renamedTo = renamedLocation(options, request.url ?? '/');
-  if (renamedTo) {
-    response.writeHead(307, { Location: renamedTo });
-    response.end();
-    return;
+}
+
+async function handle(options: HubLikeServerOptions, ownUrl: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  setIsolationHeaders(response, !!options.ownPageOnly);
+  if (options.ownPageOnly) {
+    const refusal = ownPageRefusal(options, ownUrl, request);
+    if (refusal) return sendError(response, 403, 'Forbidden', refusal);
   }
-  // The Hub's storage host answers every preflight with 403 (huggingface/datasets, January 2026): the app must send
-  // it only simple requests (no Authorization, a single `bytes=N-` Range at most).
-  if (method === 'OPTIONS' && onStorage) return sendError(response, 403, 'AccessDenied', 'preflight requests are refused by the storage host');
+  setCorsHeaders(response, options.ownPageOnly ? null : '*');
+  if (await options.hooks?.request?.(request, response)) return;
+  const method = request.method ?? 'GET';
   if (method === 'OPTIONS') {
     response.writeHead(204, {
       'Access-Control-Allow-Methods': 'GET, HEAD, PUT, POST, OPTIONS',
@@ -232,64 +163,48 @@ async function handle(options: HubLikeServerOptions, state: ServerState, request
   }
   const url = new URL(request.url ?? '/', 'http://localhost');
   const path = url.pathname;
-  if (onStorage) {
-    const file = path.startsWith(STORAGE_PREFIX) ? state.storageLinks.get(path.slice(STORAGE_PREFIX.length).split('/')[0]!) : undefined;
-    const stats = file ? await statOrNull(file) : null;
-    if (!file || !stats?.isFile()) return sendError(response, 404, 'NoSuchKey', 'The specified key does not exist.');
-    return sendFile(file, stats, request, response, options);
-  }
-  const statusFault = method === 'GET' || method === 'HEAD' ? takeFault(options, path, ['404', '401', '429']) : null;
-  if (statusFault?.kind === '429') {
-    response.setHeader('Retry-After', String(statusFault.retryAfter ?? 1));
-    return sendError(response, 429, 'RateLimited', 'Too many requests (injected fault)');
-  }
-  if (statusFault?.kind === '404') return sendError(response, 404, 'EntryNotFound', `Entry not found (injected fault)`);
-  if (statusFault?.kind === '401') return sendError(response, 401, 'GatedRepo', `Access to this resource is restricted (injected fault)`);
-  if (path.startsWith('/api/') && (method === 'GET' || method === 'HEAD')) return serveApi(options, state, path, url, request, response);
+  if (path.startsWith('/api/') && (method === 'GET' || method === 'HEAD')) return serveApi(options, path, url, response);
   if (options.outputRoot && path.startsWith(OUTPUT_PREFIX)) return receiveOutput(options, safeDecode(path.slice(OUTPUT_PREFIX.length)), url, request, response);
   if (method !== 'GET' && method !== 'HEAD') return sendError(response, 405, 'MethodNotAllowed', `${method} is not supported`);
   const single = options.files?.[path];
   if (single) {
     const stats = await statOrNull(single);
     if (!stats?.isFile()) return sendError(response, 404, 'EntryNotFound', `${single} is gone`);
-    return sendFile(single, stats, request, response, options);
+    return sendServedFile(options, single, stats, request, response);
   }
   const hubMatch = RESOLVE_PATH.exec(path);
   if (hubMatch && (options.hubRoot || options.repoFolders)) {
     const [, repo, revision, file] = hubMatch.map((part) => (part === undefined ? part : safeDecode(part)));
-    return serveRepoFile(options, state, repo!, revision!, file!, request, response);
+    return serveRepoFile(options, repo!, revision!, file!, request, response);
   }
   if (options.staticRoot) return serveStatic(options.staticRoot, safeDecode(path), request, response);
   return sendError(response, 404, 'EntryNotFound', `nothing is served at ${path}`);
 }
 
-/** The same request under a renamed repository's current id, or null. */
-function renamedLocation(options: HubLikeServerOptions, pathAndQuery: string): string | null {
-  for (const [old, current] of Object.entries(options.renamed ?? {})) {
-    for (const prefix of [`/api/models/${old}/`, `/${old}/resolve/`]) {
-      if (pathAndQuery.startsWith(prefix)) return prefix.replace(old, current) + pathAndQuery.slice(prefix.length);
-    }
-  }
-  return null;
-}
-
 const OUTPUT_PREFIX = '/__output/';
 
 /**
- * Why an ownPageOnly server refuses this request, or null. The app's own files (the page and its scripts) need no
- * secret; the outputs, the local model folders, the data files and the API do. The storage hop's links are
- * random and used once per file, like a storage host's signed URLs: they are the secret there.
+ * Why a server for one page refuses this request from elsewhere, or null: a Host other than `ownOrigin`'s (DNS
+ * rebinding), an Origin other than `pageOrigin`, or a preflight (the page's own requests are same-origin, or
+ * simple CORS requests to another origin of ours).
  */
-function ownPageRefusal(options: HubLikeServerOptions, state: ServerState, request: IncomingMessage, onStorage: boolean): string | null {
-  const ownOrigin = onStorage ? state.storageUrl! : state.url;
+export function foreignRequestRefusal(request: IncomingMessage, ownOrigin: string, pageOrigin: string): string | null {
   if (request.headers.host !== new URL(ownOrigin).host) return `this server answers only for ${ownOrigin}`;
   const origin = request.headers.origin;
-  // The page's own requests are same-origin (no preflight) or, on the storage hop, simple CORS requests.
-  if ((origin !== undefined && origin !== state.url) || request.method === 'OPTIONS') return 'this server serves only the xnli-train page it opened';
-  if (onStorage) return null;
+  if ((origin !== undefined && origin !== pageOrigin) || request.method === 'OPTIONS') return 'this server serves only the xnli-train page it opened';
+  return null;
+}
+
+/**
+ * Why an ownPageOnly server refuses this request, or null. The app's own files (the page and its scripts) need no
+ * secret; the outputs, the local model folders, the data files and the API do.
+ */
+function ownPageRefusal(options: HubLikeServerOptions, ownUrl: string, request: IncomingMessage): string | null {
+  const foreign = foreignRequestRefusal(request, ownUrl, ownUrl);
+  if (foreign) return foreign;
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   const appFile = !path.startsWith('/api/') && !path.startsWith(OUTPUT_PREFIX) && !RESOLVE_PATH.test(path) && !options.files?.[path];
-  if (appFile || hasSecret(request, options.ownPageOnly!.secret, secretCookieName(Number(new URL(state.url).port)))) return null;
+  if (appFile || hasSecret(request, options.ownPageOnly!.secret, secretCookieName(Number(new URL(ownUrl).port)))) return null;
   return 'this request lacks the secret of the xnli-train run that started this server';
 }
 
@@ -365,16 +280,8 @@ async function revisionFolder(repoDir: string, revision: string): Promise<{ dir:
   return null;
 }
 
-function gatedRefusal(options: HubLikeServerOptions, repo: string, request: IncomingMessage): string | null {
-  const token = options.gated?.[repo];
-  if (token === undefined) return null;
-  if (request.headers.authorization === `Bearer ${token}`) return null;
-  return `Access to model ${repo} is restricted. You must have access to it and be authenticated to access it. Please log in.`;
-}
-
 async function serveRepoFile(
   options: HubLikeServerOptions,
-  state: ServerState,
   repo: string,
   revision: string,
   file: string,
@@ -383,72 +290,40 @@ async function serveRepoFile(
 ): Promise<void> {
   const repoDir = await repoFolder(options, repo);
   if (!repoDir) return sendError(response, 404, 'RepoNotFound', `Repository not found: ${repo}`);
-  const refused = gatedRefusal(options, repo, request);
-  if (refused) return sendError(response, 401, 'GatedRepo', refused);
   const found = await revisionFolder(repoDir, revision);
   if (!found) return sendError(response, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
   const filePath = inside(found.dir, file);
   const stats = filePath ? await statOrNull(filePath) : null;
   if (!filePath || !stats?.isFile()) return sendError(response, 404, 'EntryNotFound', `Entry not found: ${file} in ${repo}@${revision}`);
   response.setHeader('X-Repo-Commit', folderCommit(found.name, await listFolder(found.dir)));
-  if (state.storageUrl && isLfsFile(file)) return redirectToStorage(state, filePath, stats, response);
-  sendFile(filePath, stats, request, response, options);
+  return sendServedFile(options, filePath, stats, request, response);
 }
 
-/** A 302 to the storage origin, with the headers the Hub sends for LFS files. */
-async function redirectToStorage(state: ServerState, filePath: string, stats: Stats, response: ServerResponse): Promise<void> {
-  const id = randomBytes(12).toString('hex');
-  state.storageLinks.set(id, filePath);
-  const sha256 = await fileSha256(filePath, stats);
-  response.writeHead(302, {
-    Location: `${state.storageUrl}${STORAGE_PREFIX}${id}/${encodeURIComponent(basename(filePath))}`,
-    'X-Linked-Size': String(stats.size),
-    'X-Linked-Etag': `"${sha256}"`,
-    ETag: `"${sha256}"`,
-    'Content-Length': 0,
-  });
-  response.end();
+/** A repository file or one of `files`: the file hook's to answer, else sent whole or ranged. */
+async function sendServedFile(options: HubLikeServerOptions, filePath: string, stats: Stats, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  if (await options.hooks?.file?.(filePath, stats, request, response)) return;
+  sendFile(filePath, stats, request, response);
 }
 
 const MODEL_INFO = /^\/api\/models\/((?:[^/]+\/)?[^/]+?)(?:\/revision\/([^/]+))?\/?$/;
 const MODEL_TREE = /^\/api\/models\/((?:[^/]+\/)?[^/]+)\/tree\/([^/]+)(?:\/(.*))?$/;
-const PARQUET_LIST = /^\/api\/datasets\/((?:[^/]+\/)?[^/]+)\/parquet\/([^/]+)\/([^/]+?)(?:\/(\d+)\.parquet)?\/?$/;
 
-async function serveApi(options: HubLikeServerOptions, state: ServerState, path: string, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const decoded = (m: RegExpExecArray) => m.map((part) => (part === undefined ? part : safeDecode(part)));
+async function serveApi(options: HubLikeServerOptions, path: string, url: URL, response: ServerResponse): Promise<void> {
   const tree = MODEL_TREE.exec(path);
   const info = tree ? null : MODEL_INFO.exec(path);
-  if (tree || info) {
-    const [, repo, revision = 'main', sub = ''] = decoded((tree ?? info)!);
-    const repoDir = await repoFolder(options, repo!);
-    if (!repoDir) return sendError(response, 404, 'RepoNotFound', `Repository not found: ${repo}`);
-    const found = await revisionFolder(repoDir, revision!);
-    if (!found) return sendError(response, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
-    const files = await listFolder(found.dir);
-    const body = tree ? await treeBody(files, sub!, url.searchParams.get('recursive') === 'true') : await modelInfoBody(repo!, found.name, files, options.gated?.[repo!] !== undefined);
-    return sendJson(response, body);
-  }
-  const parquet = PARQUET_LIST.exec(path);
-  const datasetsRoot = options.datasetsRoot ?? (options.hubRoot ? join(options.hubRoot, 'datasets') : null);
-  if (parquet && datasetsRoot) {
-    const [, repo, config, split, index] = decoded(parquet);
-    const datasetDir = inside(datasetsRoot, repo!);
-    if (!datasetDir || !(await isDirectory(datasetDir))) return sendError(response, 404, 'RepoNotFound', `Repository not found: ${repo}`);
-    const files = await parquetFiles(datasetDir, config!, split!);
-    if (!files || files.length === 0) return sendError(response, 404, 'EntryNotFound', `Invalid config/split: ${config}/${split}`);
-    if (index === undefined) {
-      return sendJson(response, files.map((_, i) => `${state.url}/api/datasets/${repo}/parquet/${config}/${split}/${i}.parquet`));
-    }
-    const file = files[Number(index)];
-    if (!file) return sendError(response, 404, 'EntryNotFound', `Entry not found: ${index}.parquet`);
-    const stats = await stat(file.full);
-    if (state.storageUrl) return redirectToStorage(state, file.full, stats, response);
-    return sendFile(file.full, stats, request, response, options);
-  }
-  return sendError(response, 404, 'EntryNotFound', `no such API route: ${path}`);
+  if (!tree && !info) return sendError(response, 404, 'EntryNotFound', `no such API route: ${path}`);
+  const [, repo, revision = 'main', sub = ''] = (tree ?? info)!.map((part) => (part === undefined ? part : safeDecode(part)));
+  const repoDir = await repoFolder(options, repo!);
+  if (!repoDir) return sendError(response, 404, 'RepoNotFound', `Repository not found: ${repo}`);
+  const found = await revisionFolder(repoDir, revision!);
+  if (!found) return sendError(response, 404, 'RevisionNotFound', `Invalid rev id: ${revision}`);
+  const files = await listFolder(found.dir);
+  if (tree) return sendJson(response, await treeBody(files, sub!, url.searchParams.get('recursive') === 'true'));
+  const body = await modelInfoBody(repo!, found.name, files);
+  sendJson(response, options.hooks?.modelInfo ? options.hooks.modelInfo(body) : body);
 }
 
-function sendJson(response: ServerResponse, body: unknown): void {
+export function sendJson(response: ServerResponse, body: unknown): void {
   const text = JSON.stringify(body);
   response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
   response.end(text);
@@ -466,24 +341,23 @@ async function serveStatic(root: string, path: string, request: IncomingMessage,
   sendFile(filePath, stats, request, response);
 }
 
-function sendFile(filePath: string, stats: Stats, request: IncomingMessage, response: ServerResponse, options: HubLikeServerOptions = {}): void {
-  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-  if (request.method === 'GET' && request.headers.range && takeFault(options, path, ['refuse-range'])) {
-    request.socket.destroy();
-    return;
-  }
-  const fault = request.method === 'GET' ? takeFault(options, path, ['cut', 'stall', 'wrong-size', 'corrupt', 'slow', 'no-range', 'gzip']) : null;
-  if (fault?.kind === 'wrong-size' || fault?.kind === 'corrupt' || fault?.kind === 'gzip') {
-    void sendAltered(filePath, stats, fault, response);
-    return;
-  }
+export interface FileSending {
+  /** Honour a Range header (default); false answers whole, with Accept-Ranges: none (a server without ranges). */
+  ranges?: boolean;
+  /** Writes bytes start..end (inclusive) of the file to the response and ends it; default: all of them, streamed. */
+  writeBody?: (start: number, end: number) => void;
+}
+
+/** A file, whole or the one range asked for (206, or 416 past the end), with its type, length and ETag. */
+export function sendFile(filePath: string, stats: Stats, request: IncomingMessage, response: ServerResponse, sending: FileSending = {}): void {
+  const ranges = sending.ranges ?? true;
   const size = stats.size;
   const headers: Record<string, string | number> = {
-    'Content-Type': CONTENT_TYPES[extname(filePath).toLowerCase()] ?? 'application/octet-stream',
-    'Accept-Ranges': fault?.kind === 'no-range' ? 'none' : 'bytes',
+    'Content-Type': contentType(filePath),
+    'Accept-Ranges': ranges ? 'bytes' : 'none',
     ETag: `"${size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`,
   };
-  const range = request.headers.range && fault?.kind !== 'no-range' ? parseRange(request.headers.range, size) : null;
+  const range = request.headers.range && ranges ? parseRange(request.headers.range, size) : null;
   if (range === 'unsatisfiable') {
     response.writeHead(416, { 'Content-Range': `bytes */${size}` });
     response.end();
@@ -498,44 +372,8 @@ function sendFile(filePath: string, stats: Stats, request: IncomingMessage, resp
     response.end();
     return;
   }
-  if (fault?.kind === 'cut' || fault?.kind === 'stall') {
-    // Whole-body headers, part of the body, then a dropped (or silent) connection: a flaky network.
-    const sent = Math.max(1, Math.floor(length * (fault.fraction ?? 0.5)));
-    const stream = createReadStream(filePath, { start, end: start + sent - 1 });
-    if (fault.kind === 'cut') stream.on('end', () => setTimeout(() => response.socket?.destroy(), 20));
-    stream.pipe(response, { end: false });
-    return;
-  }
-  if (fault?.kind === 'slow') {
-    void sendSlowly(filePath, start, end, fault.bytesPerSecond ?? 64 * 1024, response);
-    return;
-  }
-  createReadStream(filePath, { start, end }).pipe(response);
-}
-
-async function sendAltered(filePath: string, stats: Stats, fault: Fault, response: ServerResponse): Promise<void> {
-  let bytes: Buffer = await readFile(filePath);
-  if (fault.kind === 'gzip') bytes = gzipSync(bytes);
-  else if (fault.kind === 'wrong-size') bytes = bytes.subarray(0, Math.floor((bytes.length * 3) / 4));
-  else if (bytes.length > 0) bytes[bytes.length >> 1] ^= 0xff;
-  response.writeHead(200, {
-    'Content-Type': CONTENT_TYPES[extname(filePath).toLowerCase()] ?? 'application/octet-stream',
-    'Content-Length': bytes.length,
-    ...(fault.kind === 'gzip' ? { 'Content-Encoding': 'gzip' } : {}),
-    ETag: `"${stats.size.toString(16)}-altered"`,
-  });
-  response.end(bytes);
-}
-
-async function sendSlowly(filePath: string, start: number, end: number, bytesPerSecond: number, response: ServerResponse): Promise<void> {
-  const bytes = (await readFile(filePath)).subarray(start, end + 1);
-  const tick = 50;
-  const perTick = Math.max(1, Math.floor((bytesPerSecond * tick) / 1000));
-  for (let offset = 0; offset < bytes.length && !response.destroyed; offset += perTick) {
-    response.write(bytes.subarray(offset, offset + perTick));
-    await new Promise((done) => setTimeout(done, tick));
-  }
-  response.end();
+  if (sending.writeBody) sending.writeBody(start, end);
+  else createReadStream(filePath, { start, end }).pipe(response);
 }
 
 /** One `bytes=` range (the first, if several), as inclusive [start, end]; null when absent or not understood. */
@@ -557,7 +395,7 @@ export function parseRange(header: string, size: number): [number, number] | 'un
   return [start, end];
 }
 
-function sendError(response: ServerResponse, status: number, code: string, message: string): void {
+export function sendError(response: ServerResponse, status: number, code: string, message: string): void {
   const body = JSON.stringify({ error: message });
   response.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
@@ -569,13 +407,13 @@ function sendError(response: ServerResponse, status: number, code: string, messa
 }
 
 /** `relative` resolved under `root`, or null when it would escape it. */
-function inside(root: string, relative: string): string | null {
+export function inside(root: string, relative: string): string | null {
   const base = resolve(root);
   const full = resolve(base, relative);
   return full === base || full.startsWith(base + sep) ? full : null;
 }
 
-function safeDecode(part: string): string {
+export function safeDecode(part: string): string {
   try {
     return decodeURIComponent(part);
   } catch {
@@ -583,7 +421,7 @@ function safeDecode(part: string): string {
   }
 }
 
-async function statOrNull(path: string): Promise<Stats | null> {
+export async function statOrNull(path: string): Promise<Stats | null> {
   try {
     return await stat(path);
   } catch {
@@ -591,6 +429,6 @@ async function statOrNull(path: string): Promise<Stats | null> {
   }
 }
 
-async function isDirectory(path: string): Promise<boolean> {
+export async function isDirectory(path: string): Promise<boolean> {
   return (await statOrNull(path))?.isDirectory() ?? false;
 }

@@ -14,6 +14,7 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from '../../cli/browser.ts';
 import { secretCookieName } from '../../cli/hub-like-server.ts';
 import type { AppServer } from '../../cli/session.ts';
+import { startTestHub } from '../support/hub-server.ts';
 
 let work: string;
 let server: AppServer;
@@ -142,9 +143,10 @@ test('in a real browser holding the secret, a page of another site can neither r
   }
 });
 
+// The CLI's own server never redirects to a storage host; the tests' Hub stand-in does, and keeps the rules above on it.
 test('the storage hop for redirected files lets in exactly the app\'s origin, and only by the links it issued', async () => {
-  const { startAppServer } = await import('../../cli/session.ts');
-  const hopped = await startAppServer({ staticRoot: join(work, 'app'), repoFolders: { 'local/model': join(work, 'model') }, storageRedirect: true }, () => {});
+  const hopSecret = 'hop-secret';
+  const hopped = await startTestHub({ staticRoot: join(work, 'app'), repoFolders: { 'local/model': join(work, 'model') }, storageRedirect: true, ownPageOnly: { secret: hopSecret } });
   await writeFile(join(work, 'model', 'model.safetensors'), 'weights');
   try {
     const get = (url: string, headers: Record<string, string>) => new Promise<Answer>((resolve, reject) => {
@@ -157,7 +159,7 @@ test('the storage hop for redirected files lets in exactly the app\'s origin, an
       req.on('error', reject);
       req.end();
     });
-    const secret = { Cookie: `${secretCookieName(hopped.port)}=${hopped.secret}` };
+    const secret = { Cookie: `${secretCookieName(hopped.port)}=${hopSecret}` };
     const redirect = await get(`${hopped.url}/local/model/resolve/main/model.safetensors`, secret);
     assert.equal(redirect.status, 302, redirect.body);
     const link = new URL(String(redirect.headers.location), hopped.url).href;

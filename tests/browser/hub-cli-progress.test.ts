@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHubLikeServer, type Fault, type RequestInfo, type RunningServer } from '../../cli/hub-like-server.ts';
+import { startTestHub, type Fault, type RequestInfo, type TestHub } from '../support/hub-server.ts';
 import { ensureHubFixtures } from '../fixtures/write-fixtures.ts';
 import { ensureBuiltApp } from '../../cli/app-build.ts';
 import { xnliTrain } from '../support/run-cli.ts';
 
 const TOKEN = 'hf_cli_secret_token';
-let server: RunningServer;
+let server: TestHub;
 let work: string;
 let pairsFile: string;
 const faults: Fault[] = [];
@@ -20,7 +20,7 @@ const requests: RequestInfo[] = [];
 before(async () => {
   const hubRoot = await ensureHubFixtures();
   await ensureBuiltApp(() => {});
-  server = await startHubLikeServer({
+  server = await startTestHub({
     hubRoot,
     storageRedirect: true,
     faults,

@@ -7,8 +7,8 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startHubLikeServer, type RequestInfo, type RunningServer } from '../../cli/hub-like-server.ts';
-import { DIST_DIR } from '../support/hub-server.ts';
+import { startHubLikeServer, type RunningServer } from '../../cli/hub-like-server.ts';
+import { DIST_DIR, startTestHub, type RequestInfo, type TestHub } from '../support/hub-server.ts';
 import { collectPageErrors, launchTestBrowser } from '../support/browser.ts';
 import { ensureHubFixtures } from '../fixtures/write-fixtures.ts';
 import { syntheticXnliRows, xnliParquet } from '../support/xnli-parquet.ts';
@@ -18,7 +18,7 @@ import type { RunRecord } from '../../src/train/run-record.ts';
 import type { TrainEvent } from '../../src/train/runner-training.ts';
 
 let work: string;
-let hub: RunningServer;
+let hub: TestHub;
 let outputs: RunningServer;
 let browser: Browser;
 const requests: RequestInfo[] = [];
@@ -31,7 +31,7 @@ before(async () => {
     await mkdir(folder, { recursive: true });
     await writeFile(join(folder, '0000.parquet'), xnliParquet(syntheticXnliRows(count, split)));
   }
-  hub = await startHubLikeServer({
+  hub = await startTestHub({
     staticRoot: DIST_DIR,
     repoFolders: { 'fixtures/tiny-bert': join(hubRoot, 'fixtures', 'tiny-bert') },
     datasetsRoot: join(work, 'datasets'),

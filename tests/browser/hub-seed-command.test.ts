@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHubLikeServer, type RequestInfo, type RunningServer } from '../../cli/hub-like-server.ts';
+import { startTestHub, type RequestInfo, type TestHub } from '../support/hub-server.ts';
 import { ensureBuiltApp } from '../../cli/app-build.ts';
 import { LEGACY_MODEL_IDS } from '../../src/hub/model-ids.ts';
 import { hubFixtureRepos } from '../fixtures/write-fixtures.ts';
@@ -17,7 +17,7 @@ import { xnliTrain } from '../support/run-cli.ts';
 
 const LANGUAGES = ['en', 'de', 'fr', 'es', 'ar', 'zh'];
 let work: string;
-let server: RunningServer;
+let server: TestHub;
 const requests: RequestInfo[] = [];
 
 /** Where each current repository's tiny stand-in comes from, and the other files the real repository holds. */
@@ -49,7 +49,7 @@ before(async () => {
       await writeFile(join(folder, '0000.parquet'), xnliParquet(syntheticXnliRows(count, `${language}-${split}`)));
     }
   }
-  server = await startHubLikeServer({ hubRoot: join(work, 'hub'), storageRedirect: true, renamed: { ...LEGACY_MODEL_IDS }, onRequest: (info) => requests.push(info) });
+  server = await startTestHub({ hubRoot: join(work, 'hub'), storageRedirect: true, renamed: { ...LEGACY_MODEL_IDS }, onRequest: (info) => requests.push(info) });
 });
 
 after(async () => {

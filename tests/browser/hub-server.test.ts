@@ -1,11 +1,12 @@
-// The Hub-like server the browser tests and the CLI stand on (Node only: no browser needed).
+// The Hub-like server the CLI stands on, and the tests' Hub stand-in around it (Node only: no browser needed).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { startHubLikeServer, parseRange, type Fault, type RunningServer } from '../../cli/hub-like-server.ts';
+import { startHubLikeServer, parseRange, type RunningServer } from '../../cli/hub-like-server.ts';
+import { startTestHub, type Fault } from '../support/hub-server.ts';
 
 let root: string;
 let server: RunningServer;
@@ -117,7 +118,7 @@ test('storage redirects, parquet listings, gated repos and injected faults', asy
   const faults: Fault[] = [];
   await mkdir(join(root, 'hub', 'datasets', 'facebook', 'xnli', 'fr', 'test'), { recursive: true });
   await writeFile(join(root, 'hub', 'datasets', 'facebook', 'xnli', 'fr', 'test', '0000.parquet'), BYTES);
-  const hub = await startHubLikeServer({ hubRoot: join(root, 'hub'), storageRedirect: true, gated: { solo: 'hf_ok' }, faults });
+  const hub = await startTestHub({ hubRoot: join(root, 'hub'), storageRedirect: true, gated: { solo: 'hf_ok' }, faults });
   try {
     const redirect = await fetch(`${hub.url}/org/model/resolve/main/model.safetensors`, { redirect: 'manual' });
     assert.equal(redirect.status, 302);

@@ -1,11 +1,11 @@
-// The real Hub client (src/hub) against the Hub-like server with its storage redirect and injected faults.
+// The real Hub client (src/hub) against the Hub stand-in (tests/support/hub-server.ts) with its storage redirect and injected faults.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHubLikeServer, type Fault, type RequestInfo, type RunningServer } from '../../cli/hub-like-server.ts';
+import { startTestHub, type Fault, type RequestInfo, type TestHub } from '../support/hub-server.ts';
 import { hubFiles, MissingFileError } from '../../src/hub/files.ts';
 import { HubError } from '../../src/hub/errors.ts';
 import { MemoryFileCache } from '../../src/hub/file-cache.ts';
@@ -15,7 +15,7 @@ import { listXnliParquet, loadXnliRows } from '../../src/hub/xnli.ts';
 import { xnliParquet, syntheticXnliRows } from '../support/xnli-parquet.ts';
 
 let root: string;
-let server: RunningServer;
+let server: TestHub;
 const faults: Fault[] = [];
 const requests: RequestInfo[] = [];
 const TOKEN = 'hf_secret_test_token';
@@ -43,7 +43,7 @@ before(async () => {
   await mkdir(train, { recursive: true });
   await writeFile(join(train, '0000.parquet'), xnliParquet(EN_ROWS.slice(0, 300)));
   await writeFile(join(train, '0001.parquet'), xnliParquet(EN_ROWS.slice(300)));
-  server = await startHubLikeServer({
+  server = await startTestHub({
     hubRoot: join(root, 'hub'),
     storageRedirect: true,
     gated: { 'org/gated': TOKEN },
@@ -163,7 +163,7 @@ test('the reference\'s four short ids are asked for by their current ids, and on
   await assert.rejects(fetchRepoListing(server.url, 'xlm-roberta-base', 'main'));
   assert.ok(requests[0]!.path.startsWith('/api/models/FacebookAI/xlm-roberta-base/revision/main'), requests[0]!.path);
   requests.length = 0;
-  const renamed = await startHubLikeServer({ hubRoot: join(root, 'hub'), renamed: { 'tiny-old': 'org/tiny' }, onRequest: (info) => requests.push(info) });
+  const renamed = await startTestHub({ hubRoot: join(root, 'hub'), renamed: { 'tiny-old': 'org/tiny' }, onRequest: (info) => requests.push(info) });
   try {
     const cache = new MemoryFileCache();
     const files = (repo: string, progress: DownloadProgress[]) => hubFiles({ endpoint: renamed.url, repo, token: TOKEN }, { cache, onProgress: (p) => progress.push(p), download: FAST });
@@ -285,8 +285,7 @@ test('storage too small: the error says how much is needed and how much is free,
 });
 
 test('offline: cached files are read without network; anything else says "no network and ... not cached"', async () => {
-  const { startHubLikeServer: start } = await import('../../cli/hub-like-server.ts');
-  const temporary = await start({ hubRoot: join(root, 'hub'), storageRedirect: true });
+  const temporary = await startTestHub({ hubRoot: join(root, 'hub'), storageRedirect: true });
   const cache = new MemoryFileCache();
   const online = hubFiles({ endpoint: temporary.url, repo: 'org/tiny' }, { cache });
   await online.fetchBytes('config.json');
