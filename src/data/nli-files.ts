@@ -1,15 +1,6 @@
 import { parquetReadObjects } from 'hyparquet';
 import { readXnliTsv } from './xnli-tsv.ts';
-import { XNLI_LABELS } from './xnli-facts.ts';
-
-export { readXnliTsv };
-
-/** One XNLI example: label 0 entailment, 1 neutral, 2 contradiction. */
-export interface NliRow {
-  premise: string;
-  hypothesis: string;
-  label: number;
-}
+import { XNLI_LABELS, type NliRow } from './xnli-facts.ts';
 
 /**
  * Reads XNLI-schema rows (premise, hypothesis, label) from parquet, JSON Lines or the original XNLI-1.0 TSV

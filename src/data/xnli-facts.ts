@@ -8,6 +8,13 @@ export const XNLI_SPLITS: readonly XnliSplit[] = ['train', 'validation', 'test']
 /** Label ids 0, 1, 2, as the dataset and the reference's classifier number them. */
 export const XNLI_LABELS = ['entailment', 'neutral', 'contradiction'] as const;
 
+/** One XNLI example: label 0 entailment, 1 neutral, 2 contradiction. */
+export interface NliRow {
+  premise: string;
+  hypothesis: string;
+  label: number;
+}
+
 /** English names of XNLI's languages, for labels people read. */
 export const LANGUAGE_NAMES: Record<string, string> = {
   ar: 'Arabic', bg: 'Bulgarian', de: 'German', el: 'Greek', en: 'English', es: 'Spanish', fr: 'French', hi: 'Hindi',

@@ -2,7 +2,7 @@
 // `gold_label`, `sentence1`, `sentence2` columns) and XNLI-MT's translated training files (`premise`, `hypo`,
 // `label`, where contradiction is spelled "contradictory"). Tab-separated without quoting, as the `datasets`
 // loader reads them (csv.QUOTE_NONE): quotes inside sentences are literal.
-import type { NliRow } from './nli-files.ts';
+import type { NliRow } from './xnli-facts.ts';
 
 const LABELS: Record<string, number> = { entailment: 0, neutral: 1, contradiction: 2, contradictory: 2 };
 

@@ -1,13 +1,13 @@
 // XNLI from the Hub's `facebook/xnli` dataset: the parquet files of a subset and split are found through the
 // Hub API (never guessed), downloaded with progress and checks, cached for offline runs, and read with hyparquet.
-import { readNliParquet, type NliRow } from '../data/nli-files.ts';
+import { readNliParquet } from '../data/nli-files.ts';
 import { defaultFileCache } from './default-cache.ts';
 import { downloadVerified, fetchRetrying, hubHttpError, type DownloadOptions, type DownloadProgress } from './download.ts';
 import { HubError } from './errors.ts';
 import { getCachedJson, putCachedJson, type FileCache } from './file-cache.ts';
 import { apiBase } from './hub-api.ts';
 
-import { XNLI_LANGUAGES, XNLI_REPO, XNLI_SPLITS, type XnliSplit } from '../data/xnli-facts.ts';
+import { XNLI_LANGUAGES, XNLI_REPO, XNLI_SPLITS, type NliRow, type XnliSplit } from '../data/xnli-facts.ts';
 
 export interface XnliLocation {
   endpoint: string;

@@ -1,9 +1,9 @@
 import { hubFiles, type ModelFiles } from '../hub/files.ts';
 import { fileUrlMapFiles, urlFiles } from '../hub/url-files.ts';
 import { loadXnliRows } from '../hub/xnli.ts';
-import type { XnliSplit } from '../data/xnli-facts.ts';
+import type { NliRow, XnliSplit } from '../data/xnli-facts.ts';
 import { formatDownloadProgress, type DownloadProgress } from '../hub/download.ts';
-import { readNliFile, type NliRow } from '../data/nli-files.ts';
+import { readNliFile } from '../data/nli-files.ts';
 import { indicesHash, sampleIndices } from '../data/numpy-random.ts';
 import { loadSequenceClassifier, type SequenceClassifier } from '../model/classifier.ts';
 import { PairTokenizer, loadTokenizerFiles } from '../tokenize/pair-tokenizer.ts';

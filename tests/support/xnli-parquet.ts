@@ -1,5 +1,5 @@
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import type { NliRow } from '../../src/data/nli-files.ts';
+import type { NliRow } from '../../src/data/xnli-facts.ts';
 
 /** A parquet file in the Hub's XNLI schema (premise, hypothesis: string; label: int64), as `datasets` writes it. */
 export function xnliParquet(rows: NliRow[], rowGroupSize?: number): Uint8Array {
