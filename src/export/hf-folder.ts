@@ -1,6 +1,6 @@
 // A checkpoint as a Hugging Face model folder: what AutoModelForSequenceClassification.from_pretrained(folder)
 // reads, and what the app (and `xnli-train predict --model folder`) loads back.
-import { fetchJson, MissingFileError, type ModelFiles } from '../hub/files.ts';
+import { fetchJson, MissingFileError, type ModelFiles } from '../model/files.ts';
 import { parseEncoderConfig } from '../model/config.ts';
 import { openSafetensors, type RandomAccessFile } from '../model/safetensors.ts';
 import { CLASSIFIER_ARCHITECTURES } from '../model/architecture.ts';

@@ -1,4 +1,4 @@
-import { MissingFileError, type ModelFiles } from './files.ts';
+import { MissingFileError, type ModelFiles } from '../model/files.ts';
 import type { RandomAccessFile } from '../model/safetensors.ts';
 
 /** Files of a model folder served at a plain URL (`<baseUrl>/<file>`), e.g. the app's embedded demo model. */

@@ -1,6 +1,6 @@
 /** The public model API: load a Hugging Face sequence classifier into tfjs variables, run it, save it. */
 import * as tf from '@tensorflow/tfjs-core';
-import { fetchJson, MissingFileError, type ModelFiles } from '../hub/files.ts';
+import { fetchJson, MissingFileError, type ModelFiles } from './files.ts';
 import { fetchWeights, openSafetensorsIn } from './weights-file.ts';
 import { parseEncoderConfig, type EncoderConfig } from './config.ts';
 import { headFeatures, headLogitsFromFeatures, sequenceClassifierLogits } from './encoder.ts';

@@ -4,7 +4,7 @@
  * src/model/torch-checkpoint.ts, no code run), its shards (`pytorch_model.bin.index.json`). Float16 and bfloat16
  * stay as they are here; the safetensors reader widens them to float32.
  */
-import { fetchJson, MissingFileError, toArrayBuffer, type ModelFiles } from '../hub/files.ts';
+import { fetchJson, MissingFileError, toArrayBuffer, type ModelFiles } from './files.ts';
 import { entryFromBytes, openedFromBytes, openSafetensors, readSafetensors, writeSafetensors, type OpenedSafetensors, type SafetensorsEntry, type SafetensorsFile } from './safetensors.ts';
 import { readTorchStateDict } from './torch-checkpoint.ts';
 

@@ -1,7 +1,7 @@
 // Checkpoints in the browser, streamed piece by piece and written so that a crash mid-write never replaces the last
 // complete one: the files go to a new folder, and only once all are written does the run's record (IndexedDB) list it. Readers use only
 // listed checkpoints; folders nobody lists are leftovers of interrupted writes and are removed.
-import { MissingFileError, toArrayBuffer, type ModelFiles } from '../hub/files.ts';
+import { MissingFileError, toArrayBuffer, type ModelFiles } from '../model/files.ts';
 import { blobStoreOf, preferredBlobStore, type BlobStore, type BlobWriter } from './blob-store.ts';
 import { bytesFile, writeCheckpoint, type CheckpointFileInfo, type CheckpointWriter } from '../train/checkpoint-stream.ts';
 import { StorageFullError, isQuotaError, storageStatus } from './quota.ts';

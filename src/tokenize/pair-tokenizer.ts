@@ -1,4 +1,4 @@
-import { fetchJson, MissingFileError, parseJsonFile, type ModelFiles } from '../hub/files.ts';
+import { fetchJson, MissingFileError, parseJsonFile, type ModelFiles } from '../model/files.ts';
 import { pairTemplate, type PairTemplate } from './post-processor.ts';
 import { sentenceEncoder, type SentenceEncoder } from './sentence-encoder.ts';
 import { longestFirstLengths } from './truncation.ts';

@@ -1,4 +1,5 @@
-import { hubFiles, type ModelFiles } from '../hub/files.ts';
+import { hubFiles } from '../hub/files.ts';
+import type { ModelFiles } from '../model/files.ts';
 import { fileUrlMapFiles, urlFiles } from '../hub/url-files.ts';
 import { loadXnliRows } from '../hub/xnli.ts';
 import type { NliRow, XnliSplit } from '../data/xnli-facts.ts';

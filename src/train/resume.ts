@@ -1,6 +1,6 @@
 // Resuming a run from one of its checkpoints: the optimizer's moments and step, the loop's running sums, and
 // the metric history cut back to the checkpoint's step.
-import { fetchJson, type ModelFiles } from '../hub/files.ts';
+import { fetchJson, type ModelFiles } from '../model/files.ts';
 import type { SequenceClassifier } from '../model/classifier.ts';
 import { openSafetensorsIn } from '../model/weights-file.ts';
 import { AdamW, type AdamWConfig } from './adamw.ts';

@@ -1,4 +1,4 @@
-import { fetchJson, type ModelFiles } from '../hub/files.ts';
+import { fetchJson, type ModelFiles } from '../model/files.ts';
 import { loadSequenceClassifier, type SequenceClassifier } from '../model/classifier.ts';
 import { loadPairTokenizer, type PairTokenizer } from '../tokenize/pair-tokenizer.ts';
 

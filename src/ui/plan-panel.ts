@@ -2,7 +2,8 @@
 // GPU memory the run needs against what this device allows.
 import type { BackendInfo } from '../backend/types.ts';
 import type { RunConfig } from '../config/run-config.ts';
-import { cachedWeightBytes, fetchJson } from '../hub/files.ts';
+import { cachedWeightBytes } from '../hub/files.ts';
+import { fetchJson } from '../model/files.ts';
 import { listXnliParquet } from '../hub/xnli.ts';
 import { parseEncoderConfig } from '../model/config.ts';
 import { el, formatBytes, setStatus } from './dom.ts';

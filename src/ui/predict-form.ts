@@ -1,4 +1,5 @@
-import { DEFAULT_HUB_ENDPOINT, hubFiles, type ModelFiles } from '../hub/files.ts';
+import { DEFAULT_HUB_ENDPOINT, hubFiles } from '../hub/files.ts';
+import type { ModelFiles } from '../model/files.ts';
 import { predictPairs } from '../predict.ts';
 import { el, setStatus } from './dom.ts';
 import { loadClassifierBundle, type ClassifierBundle } from './load-model.ts';

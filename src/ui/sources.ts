@@ -2,7 +2,8 @@
 // starting with ./ or / are folders and files the app itself serves (the embedded offline demo); names starting
 // with local: are files the user picked in the page (blob: URLs).
 import type { RunConfig } from '../config/run-config.ts';
-import { hubFiles, resolveUrl, type ModelFiles } from '../hub/files.ts';
+import { hubFiles, resolveUrl } from '../hub/files.ts';
+import type { ModelFiles } from '../model/files.ts';
 import { fileUrlMapFiles, urlFiles } from '../hub/url-files.ts';
 import type { DataSource, ModelSource, TrainJob } from '../train/job.ts';
 import { hubToken } from './hub-token.ts';

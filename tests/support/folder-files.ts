@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MissingFileError, type ModelFiles } from '../../src/hub/files.ts';
+import { MissingFileError, type ModelFiles } from '../../src/model/files.ts';
 
 /** A model folder on disk, for Node tests (the browser reaches folders through the Hub-like server). */
 export function folderFiles(dir: string): ModelFiles {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PairTokenizer, loadPairTokenizer } from '../../src/tokenize/pair-tokenizer.ts';
 import { wordPieceTokenizerJson } from '../../src/tokenize/wordpiece-vocab.ts';
-import { MissingFileError } from '../../src/hub/files.ts';
+import { MissingFileError } from '../../src/model/files.ts';
 import { padBatch } from '../../src/tokenize/batch.ts';
 import { longestFirstLengths } from '../../src/tokenize/truncation.ts';
 import { tokenizerFixtures, type TokenizerFixtureName } from '../fixtures/tokenizers.ts';
