@@ -4,7 +4,7 @@ import { initBackend, deviceLostMessage, type BackendInfo, type BackendName, typ
 import { hubFiles, type HubLocation } from './hub/files.ts';
 import { formatDownloadProgress } from './hub/download.ts';
 import { registerAppShellWorker } from './sw/register.ts';
-import { loadClassifierBundle, type ClassifierBundle, type ModelSummary } from './ui/load-model.ts';
+import { loadClassifierBundle, type ClassifierBundle, type ModelSummary } from './load-model.ts';
 import { predictPairs, type Prediction, type SentencePair } from './predict.ts';
 import type { TrainJob } from './train/job.ts';
 import type { JobResumeRequest } from './train/worker-protocol.ts';

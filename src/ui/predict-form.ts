@@ -2,7 +2,7 @@ import { DEFAULT_HUB_ENDPOINT, hubFiles } from '../hub/files.ts';
 import type { ModelFiles } from '../model/files.ts';
 import { predictPairs } from '../predict.ts';
 import { el, setStatus } from './dom.ts';
-import { loadClassifierBundle, type ClassifierBundle } from './load-model.ts';
+import { loadClassifierBundle, type ClassifierBundle } from '../load-model.ts';
 import { hubToken } from './hub-token.ts';
 import { appUrl } from './sources.ts';
 import { languageLabel } from '../data/xnli-facts.ts';

@@ -1,6 +1,8 @@
-import { fetchJson, type ModelFiles } from '../model/files.ts';
-import { loadSequenceClassifier, type SequenceClassifier } from '../model/classifier.ts';
-import { loadPairTokenizer, type PairTokenizer } from '../tokenize/pair-tokenizer.ts';
+// A classifier and its tokenizer, loaded together from one set of files (the Hub, a URL folder, picked files, a
+// stored checkpoint): what the runner page and the page's predict form run.
+import { fetchJson, type ModelFiles } from './model/files.ts';
+import { loadSequenceClassifier, type SequenceClassifier } from './model/classifier.ts';
+import { loadPairTokenizer, type PairTokenizer } from './tokenize/pair-tokenizer.ts';
 
 export interface ModelSummary {
   /** Where the model came from ("org/name@main on http://..."). */
