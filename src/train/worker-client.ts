@@ -33,7 +33,7 @@ export interface TrainingHandle {
 
 /** Starts a training job in a Web Worker and relays its events. */
 export function startTraining(job: TrainJob, backend: BackendName | null, listener: TrainingListener, resume?: JobResumeRequest): TrainingHandle {
-  const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  const worker = new Worker(new URL('../training-worker.ts', import.meta.url), { type: 'module' });
   const send = (message: ToWorker) => worker.postMessage(message);
   let settle!: { resolve: (runs: RunRecord[]) => void; reject: (error: Error) => void };
   const finished = new Promise<RunRecord[]>((resolve, reject) => (settle = { resolve, reject }));

@@ -1,14 +1,16 @@
-// Entry of the training worker: the page stays responsive while the model trains here.
-import { describeBackend, initBackend, onDeviceLost, softwareGpuReason, type BackendInfo, type BackendName } from '../backend/index.ts';
+// Entry of the training worker: the page stays responsive while the model trains here. It ties the trainer
+// (src/train/) to where a resumed run's checkpoint is (the CLI's output folder, or this browser's store), so it
+// sits above both; src/train/worker-client.ts starts it.
+import { describeBackend, initBackend, onDeviceLost, softwareGpuReason, type BackendInfo, type BackendName } from './backend/index.ts';
 import * as tf from '@tensorflow/tfjs-core';
-import { runTrainJob } from './job.ts';
-import { checkpointModelFiles } from '../store/checkpoints.ts';
-import type { RunRecord } from './run-record.ts';
-import type { FromWorker, JobResumeRequest, ResumeRequest, ToWorker } from './worker-protocol.ts';
-import type { JobResume } from './job.ts';
-import type { ResumeSource } from './resume.ts';
-import { urlFiles } from '../hub/url-files.ts';
-import { writeCheckpoint, type CheckpointFile } from './checkpoint-stream.ts';
+import { runTrainJob } from './train/job.ts';
+import { checkpointModelFiles } from './store/checkpoints.ts';
+import type { RunRecord } from './train/run-record.ts';
+import type { FromWorker, JobResumeRequest, ResumeRequest, ToWorker } from './train/worker-protocol.ts';
+import type { JobResume } from './train/job.ts';
+import type { ResumeSource } from './train/resume.ts';
+import { urlFiles } from './hub/url-files.ts';
+import { writeCheckpoint, type CheckpointFile } from './train/checkpoint-stream.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
