@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BENCH_MODELS, trainingFlopsPerStep } from './models.ts';
-import { featureCacheSpeedup, profileBrowserTraining, runBrowserTraining, runTorchReference, type TrainPlan } from './train.bench.ts';
+import { featureCacheSpeedup, gemmSpeedOnPage, profileBrowserTraining, runBrowserTraining, runTorchReference, type TrainPlan } from './train.bench.ts';
 import { paddingBench, percentile, tokenizeBench, xnliLikeLengths } from './data.bench.ts';
 import { memoryTable } from './memory.bench.ts';
 import { scaleBench } from './scale.bench.ts';
@@ -139,6 +139,12 @@ if (flag('--profile')) {
   const total = p.kernels.reduce((sum, k) => sum + k.msPerStep, 0);
   log(`\n== profile: mini on wasm, ${(p.secondsPerStep * 1000).toFixed(0)} ms/step under tf.profile, ${total.toFixed(0)} ms in ${p.kernelsPerStep.toFixed(0)} kernels (the rest is JavaScript between kernels)`);
   for (const k of p.kernels.slice(0, Number(process.env.TOPK ?? 20))) log(`  ${k.msPerStep.toFixed(1).padStart(7)} ms/step ${k.callsPerStep.toFixed(0).padStart(5)} calls  ${k.name}`);
+  // The machine's limit for these products: 128-bit SIMD does 16 float operations per cycle and core with FMA.
+  log('\n== wasm GEMM on a mini step\'s shapes (GFLOP/s, median of 15 products)');
+  for (const isolated of [true, false]) {
+    const speed = await gemmSpeedOnPage(isolated);
+    log(`  ${isolated ? 'isolated' : 'not isolated'}: ${speed.relaxed ? 'relaxed' : 'plain'} SIMD on ${speed.threads} thread(s): ${speed.gflops.map((g) => `${g.shape} ${g.gflops.toFixed(1)}`).join(', ')}`);
+  }
 }
 
 if (!flag('--skip-data')) {

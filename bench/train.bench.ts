@@ -75,6 +75,11 @@ export async function profileBrowserTraining(backend: string, model: BenchModel,
   return onBenchPage(isolated, (page) => page.evaluate(({ backend, model, steps }) => window.xnliBench.profile(backend as never, model, steps), { backend, model, steps }));
 }
 
+/** The wasm GEMM's GFLOP/s on a step's shapes, on the bench page isolated (two threads) or not (one). */
+export async function gemmSpeedOnPage(isolated: boolean): Promise<Awaited<ReturnType<Window['xnliBench']['gemmSpeed']>>> {
+  return onBenchPage(isolated, (page) => page.evaluate(() => window.xnliBench.gemmSpeed()));
+}
+
 /** A 3-epoch feature-extraction run without and with the encoder-output cache. */
 export async function featureCacheSpeedup(backend: string, model: BenchModel, batches: number, isolated: boolean): Promise<FeatureCacheFigure> {
   return onBenchPage(isolated, (page) => page.evaluate(({ backend, model, batches }) => window.xnliBench.featureCache(backend as never, model, batches), { backend, model, batches }));

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { wasmKernelsActive } from '../../src/backend/wasm-kernels.ts';
+import { wasmGemmInfo, wasmKernelsActive } from '../../src/backend/wasm-kernels.ts';
 import { describeBackend, initBackend, type BackendName } from '../../src/backend/index.ts';
 import { sequenceClassifierFromBuffers, type SequenceClassifier } from '../../src/model/classifier.ts';
 import { parseEncoderConfig } from '../../src/model/config.ts';
@@ -93,7 +93,7 @@ export async function run(backend: BackendName, model: BenchModel, steps: number
         }
       },
     }, padTokenId: 0, maxLength: 512 });
-    const detail = info.wasm ? `SIMD ${info.wasm.simd ? 'on' : 'off'}, ${info.wasm.multithread ? wasmThreads() : 1} thread(s), ${wasmKernelsActive() ? 'our kernels' : 'tfjs kernels only'}` : describeBackend(info);
+    const detail = info.wasm ? `SIMD ${info.wasm.simd ? 'on' : 'off'}, ${info.wasm.multithread ? wasmThreads() : 1} thread(s), ${wasmKernelsActive() ? `our kernels, GEMM in ${wasmGemmInfo().relaxed ? 'relaxed' : 'plain'} SIMD on ${wasmGemmInfo().threads} thread(s)` : 'tfjs kernels only'}` : describeBackend(info);
     return { backend, detail, steps: window, seconds, stepsPerSecond: window / seconds, webgpu: backend === 'webgpu' ? webgpu : undefined, engineJsMsPerStep };
   } finally {
     classifier.dispose();

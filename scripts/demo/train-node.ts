@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { routeWasmMatMulToXnnpack } from '../../src/backend/wasm-fast-matmul.ts';
+import { routeWasmMatMul } from '../../src/backend/wasm-fast-matmul.ts';
 import { fixWasmFusedMatMul } from '../../src/backend/wasm-fused-matmul-fix.ts';
 import { routeWasmKernels } from '../../src/backend/wasm-routes.ts';
 import { loadWasmKernels, wasmAdamW, wasmDropoutMask, wasmGelu, wasmLayerNorm, wasmSumOfSquares, type WasmBackendLike } from '../../src/backend/wasm-kernels.ts';
@@ -46,7 +46,7 @@ const options = {
   recordSteps: args.includes('--record-steps'),
 };
 
-routeWasmMatMulToXnnpack();
+routeWasmMatMul();
 fixWasmFusedMatMul();
 routeWasmKernels();
 registerFusedOps({ adamW: wasmAdamW, dropoutMask: wasmDropoutMask, layerNorm: wasmLayerNorm, gelu: wasmGelu, sumOfSquares: wasmSumOfSquares });

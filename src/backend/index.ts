@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { BACKEND_NAMES, type BackendInfo, type BackendName, type SkippedBackend } from './types.ts';
 import { registerWebGPU } from './webgpu.ts';
 import { prepareWasmBackend } from './wasm.ts';
-import { loadWasmKernels, wasmKernelsActive, type WasmBackendLike } from './wasm-kernels.ts';
+import { loadWasmKernels, wasmGemmInfo, wasmKernelsActive, type WasmBackendLike } from './wasm-kernels.ts';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 
 export * from './types.ts';
@@ -90,7 +90,7 @@ async function describeActive(backend: BackendName): Promise<BackendDetails> {
       tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
       tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
     ]);
-    return { wasm: { simd: Boolean(simd), multithread: Boolean(multithread), threads: multithread ? getThreadsCount() : 1, kernels: wasmKernelsActive() } };
+    return { wasm: { simd: Boolean(simd), multithread: Boolean(multithread), threads: multithread ? getThreadsCount() : 1, kernels: wasmKernelsActive(), relaxedSimd: wasmGemmInfo().relaxed, gemmThreads: wasmGemmInfo().threads } };
   }
   return {};
 }

@@ -43,9 +43,11 @@ export interface BackendInfo {
   features?: string[];
   /** WebGL only: the WebGL version tfjs uses and the renderer string where the browser exposes it. */
   webgl?: { version: number; renderer: string };
-  /** WASM only: whether SIMD and threads are in use. */
-  /** threads: tfjs's XNNPACK thread pool (1 unless the page is cross-origin isolated); kernels: ours (src/backend/wasm-kernels.ts) loaded. */
-  wasm?: { simd: boolean; multithread: boolean; threads: number; kernels: boolean };
+  /**
+   * WASM only. threads: tfjs's thread pool (1 unless the page is cross-origin isolated); kernels: ours
+   * (src/backend/wasm-kernels.ts) loaded; relaxedSimd and gemmThreads: how our matrix products run.
+   */
+  wasm?: { simd: boolean; multithread: boolean; threads: number; kernels: boolean; relaxedSimd: boolean; gemmThreads: number };
 }
 
 /** One human-readable line: "webgpu (google swiftshader)" or "cpu, after webgpu: navigator.gpu is missing ...". */
@@ -55,7 +57,7 @@ export function describeBackend(info: BackendInfo): string {
     const name = [info.adapter.vendor, info.adapter.architecture, info.adapter.device, info.adapter.description].filter(Boolean).join(' ');
     text += ` (${name || 'unnamed adapter'}${info.adapter.isFallbackAdapter ? ', software fallback adapter' : ''})`;
   }
-  if (info.wasm) text += ` (SIMD ${info.wasm.simd ? 'on' : 'off'}, ${info.wasm.threads} thread${info.wasm.threads === 1 ? '' : 's'}, ${info.wasm.kernels ? 'fast kernels' : 'tfjs kernels only'})`;
+  if (info.wasm) text += ` (SIMD ${info.wasm.simd ? 'on' : 'off'}, ${info.wasm.threads} thread${info.wasm.threads === 1 ? '' : 's'}, ${info.wasm.kernels ? `fast kernels${info.wasm.relaxedSimd ? ', relaxed SIMD' : ''}` : 'tfjs kernels only'})`;
   if (info.skipped.length > 0) text += ` — passed over ${info.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`;
   return text;
 }

@@ -3,16 +3,16 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core
 import { wasmBatchMatMul } from './wasm-kernels.ts';
 
 /**
- * tfjs-backend-wasm 4.22 hands a `BatchMatMul` to XNNPACK (SIMD, packed weights) only when neither side is
- * transposed and both have batch 1; every other product runs in a scalar blocked loop, 10-50x slower. The encoder's
- * linear layers multiply by Wᵀ, their gradients by transposed activations, and attention is batched, so nearly all
- * of a training step took the slow loop. This kernel turns every product into XNNPACK-shaped ones:
+ * Every float32 `BatchMatMul` runs in our packed GEMM (kernels/xnli-kernels.c, 1.3-1.7x XNNPACK's speed per thread
+ * with relaxed SIMD, transposed sides read in place). Until our kernels are loaded, or if they cannot be, the
+ * products go to XNNPACK: tfjs-backend-wasm 4.22 hands a `BatchMatMul` to XNNPACK only when neither side is
+ * transposed and both have batch 1, and runs every other product in a scalar loop 10-50x slower, so
  *  - a transposed side is transposed explicitly first (memory-bound, O(size), against the product's O(m·n·k));
- *  - a `b` shared by the whole batch folds the batch into the rows of `a`: one [batch·m, k]·[k, n] product.
- * Batches of distinct `b`s (attention, about 4% of the FLOPs of a BERT-mini step) take our own SIMD kernel.
+ *  - a `b` shared by the whole batch folds the batch into the rows of `a`: one [batch·m, k]·[k, n] product;
+ *  - batches of distinct `b`s (attention) keep the scalar loop.
  * Must run before the wasm backend is initialised (kernels are set up then).
  */
-export function routeWasmMatMulToXnnpack(): void {
+export function routeWasmMatMul(): void {
   const original = tf.getKernel('BatchMatMul', 'wasm');
   if (!original || (original as KernelConfig & { routed?: true }).routed) return;
   // The bench sets this to measure the original kernel (`npm run bench -- --original-wasm-matmul`).
@@ -24,10 +24,10 @@ export function routeWasmMatMulToXnnpack(): void {
     const transposeB = Boolean(attrs.transposeB);
     const batchA = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
     const batchB = b.shape.slice(0, -2).reduce((x, y) => x * y, 1);
-    // A batch of distinct right-hand sides (attention's products) goes to our SIMD kernel (src/backend/
-    // wasm-kernels.ts), else the original scalar loop: XNNPACK would create and pack an operator per slice, which
-    // measured 30-50x slower than the loop for 64×64 heads.
-    if (batchB > 1) return wasmBatchMatMul(backend, a, b, transposeA, transposeB) ?? original.kernelFunc({ inputs, backend, attrs });
+    const ours = wasmBatchMatMul(backend, a, b, transposeA, transposeB);
+    if (ours) return ours;
+    // XNNPACK would create and pack an operator per slice: 30-50x slower than the loop for 64×64 heads.
+    if (batchB > 1) return original.kernelFunc({ inputs, backend, attrs });
     const outerDims = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
     const temporaries: TensorInfo[] = [];
     const keep = (t: TensorInfo) => (temporaries.push(t), t);

@@ -19,7 +19,7 @@ export function fixWasmFusedMatMul(): void {
     const { a, b, bias, preluActivationWeights } = inputs as NamedTensorInfoMap;
     const activation = (attrs.activation as string | undefined) ?? 'linear';
     const dispose = (t: TensorInfo) => (backend as unknown as { disposeData(id: object): void }).disposeData(t.dataId);
-    // The product goes through BatchMatMul, which routeWasmMatMulToXnnpack sends to XNNPACK for every shape.
+    // The product goes through BatchMatMul, which routeWasmMatMul sends to our GEMM (or XNNPACK) for every shape.
     let out = kernel('BatchMatMul')({ inputs: { a: a!, b: b! }, backend, attrs: { transposeA: attrs.transposeA, transposeB: attrs.transposeB } }) as TensorInfo;
     if (bias) {
       const withBias = kernel('Add')({ inputs: { a: out, b: bias }, backend, attrs: {} }) as TensorInfo;

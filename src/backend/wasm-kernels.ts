@@ -3,8 +3,11 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 // Built from kernels/xnli-kernels.c by scripts/build-kernels.sh (committed: building the app needs no C compiler).
 import plainKernelsUrl from './kernels/xnli-kernels.wasm?url';
 import sharedKernelsUrl from './kernels/xnli-kernels-shared.wasm?url';
+import relaxedKernelsUrl from './kernels/xnli-kernels-relaxed.wasm?url';
+import relaxedSharedKernelsUrl from './kernels/xnli-kernels-relaxed-shared.wasm?url';
 import seedrandom from 'seedrandom';
 import { tensorFromInfo, type AdamWScalars } from './fused-ops.ts';
+import { GemmHelper } from './gemm-threads.ts';
 
 /** The parts of tfjs's wasm backend these kernels use. */
 export interface WasmBackendLike {
@@ -16,7 +19,8 @@ export interface WasmBackendLike {
 
 /** Exports of kernels/xnli-kernels.c; pointers are byte offsets in tfjs's wasm memory. */
 interface KernelExports {
-  batch_matmul(a: number, b: number, c: number, scratch: number, batch: number, m: number, k: number, n: number, transA: number, transB: number, strideA: number, strideB: number): void;
+  batch_matmul(a: number, b: number, c: number, scratch: number, batch: number, m: number, k: number, n: number, transA: number, transB: number, strideA: number, strideB: number, row0: number, row1: number, col0: number, col1: number): void;
+  gemm_scratch_floats(n: number): number;
   column_sums(x: number, out: number, rows: number, cols: number): void;
   gather_rows(table: number, ids: number, out: number, count: number, rows: number, width: number): number;
   scatter_add_rows(ids: number, updates: number, out: number, count: number, rows: number, width: number): number;
@@ -29,22 +33,38 @@ interface KernelExports {
   adamw(pOut: number, mOut: number, vOut: number, p: number, g: number, m: number, v: number, n: number, scale: number, decays: number, decay: number, b1: number, omb1: number, b2: number, omb2: number, stepSize: number, bias2: number, eps: number): void;
 }
 
-let loaded: { backend: WasmBackendLike; kernels: KernelExports } | null = null;
+type GemmArgs = Parameters<KernelExports['batch_matmul']>;
+
+let loaded: { backend: WasmBackendLike; kernels: KernelExports; relaxed: boolean; helper: GemmHelper | null } | null = null;
 
 /**
- * Instantiates the kernels on the memory of the wasm backend now active (plain or shared, as tfjs's build uses).
- * Until this has run, and if it fails, the wasm backend keeps its own kernels: these only make it faster.
+ * Instantiates the kernels on the memory of the wasm backend now active (plain or shared, as tfjs's build uses),
+ * in relaxed SIMD where the browser validates it, else plain SIMD. Until this has run, and if it fails, the wasm
+ * backend keeps its own kernels: these only make it faster.
  */
 export async function loadWasmKernels(backend: WasmBackendLike): Promise<void> {
   if (loaded?.backend === backend) return;
+  loaded?.helper?.stop();
   loaded = null;
   const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
   if (!memory) return;
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const response = await fetch(shared ? sharedKernelsUrl : plainKernelsUrl);
-  if (!response.ok) throw new Error(`could not load the wasm kernels (${response.status} ${response.statusText})`);
-  const { instance } = await WebAssembly.instantiate(await response.arrayBuffer(), { env: { memory } });
-  loaded = { backend, kernels: instance.exports as unknown as KernelExports };
+  const fetchModule = async (url: string) => {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`could not load the wasm kernels (${response.status} ${response.statusText})`);
+    return response.arrayBuffer();
+  };
+  let bytes = await fetchModule(shared ? relaxedSharedKernelsUrl : relaxedKernelsUrl);
+  const relaxed = WebAssembly.validate(bytes);
+  if (!relaxed) bytes = await fetchModule(shared ? sharedKernelsUrl : plainKernelsUrl);
+  const { instance } = await WebAssembly.instantiate(bytes, { env: { memory } });
+  const helper = shared ? await GemmHelper.start(memory, bytes, (n) => backend.wasm._malloc(n), (p) => backend.wasm._free(p)) : null;
+  loaded = { backend, kernels: instance.exports as unknown as KernelExports, relaxed, helper };
+}
+
+/** How the matrix products run, for the bench's report: relaxed SIMD (fused multiply-add) or not, on how many threads. */
+export function wasmGemmInfo(): { relaxed: boolean; threads: number } {
+  return { relaxed: loaded?.relaxed === true, threads: loaded?.helper ? 2 : 1 };
 }
 
 /** Whether our kernels run on the active tfjs backend. */
@@ -57,31 +77,70 @@ function kernelsFor(backend: object): KernelExports | null {
   return loaded && loaded.backend === backend ? loaded.kernels : null;
 }
 
+/** The GEMM micro-kernel's tile (MR × NR in kernels/xnli-kernels.c): a split lands on a multiple of it. */
+const GEMM_TILE_ROWS = 4;
+const GEMM_TILE_COLUMNS = 8;
+/** Where to cut `size` in two halves, on a multiple of `tile` (0 or size when it is under two tiles: no split). */
+const splitPoint = (size: number, tile: number) => Math.round(size / 2 / tile) * tile;
+/** Below this many multiply-adds (about 0.1 ms of work), handing half to the helper costs more than it saves. */
+const MIN_SHARED_MACS = 1 << 21;
+
 const offsetOf = (backend: WasmBackendLike, t: TensorInfo | tf.Tensor) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
 
 /**
- * A batch of products with a distinct right-hand side per batch (attention's), which tfjs would run in its scalar
- * loop: `a` [...batch, m, k] (or [..., k, m] transposed), `b` [...batch, k, n] (or [..., n, k]); `a`'s batch is
- * `b`'s or 1. Returns null where the kernels are not loaded or the shapes are another kind.
+ * Every float32 `BatchMatMul`: `a` [...batchA, m, k] (or [..., k, m] transposed), `b` [...batchB, k, n] (or
+ * [..., n, k]), where the batches are equal or one of them is 1; transposed sides are read in place. A `b` shared
+ * by a batch of untransposed `a`s is one product with batch·m rows. Returns null where the kernels are not loaded
+ * or the shapes are another kind (tfjs's kernel then runs).
  */
 export function wasmBatchMatMul(backend: object, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo | null {
   const kernels = kernelsFor(backend);
-  if (!kernels || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 3 || b.shape.length < 3) return null;
-  const batchShape = b.shape.slice(0, -2);
-  const batch = batchShape.reduce((x, y) => x * y, 1);
-  const batchA = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
-  const sameBatch = a.shape.length === b.shape.length && a.shape.slice(0, -2).every((d, i) => d === batchShape[i]);
-  if (!sameBatch && batchA !== 1) return null;
+  if (!kernels || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return null;
+  const batchShapeA = a.shape.slice(0, -2);
+  const batchShapeB = b.shape.slice(0, -2);
+  const batchA = batchShapeA.reduce((x, y) => x * y, 1);
+  const batchB = batchShapeB.reduce((x, y) => x * y, 1);
+  const sameBatch = batchShapeA.length === batchShapeB.length && batchShapeA.every((d, i) => d === batchShapeB[i]);
+  if (!sameBatch && batchA !== 1 && batchB !== 1) return null;
   const [m, k] = transposeA ? [a.shape.at(-1)!, a.shape.at(-2)!] : [a.shape.at(-2)!, a.shape.at(-1)!];
   const [kb, n] = transposeB ? [b.shape.at(-1)!, b.shape.at(-2)!] : [b.shape.at(-2)!, b.shape.at(-1)!];
   if (k !== kb) return null;
+  const batchShape = tf.broadcast_util.assertAndGetBroadcastShape(batchShapeA, batchShapeB);
+  const batch = Math.max(batchA, batchB);
   const wasmBackend = loaded!.backend;
   const out = wasmBackend.makeOutput([...batchShape, m, n], 'float32');
-  const scratch = transposeB ? wasmBackend.wasm._malloc(Math.max(1, k * n) * 4) : 0;
+  // One product with batch·m rows when every a meets the same b.
+  const foldRows = batchB === 1 && batch > 1 && !transposeA;
+  const [products, rows] = foldRows ? [1, batch * m] : [batch, m];
+  const strideA = batchA === 1 ? 0 : m * k;
+  const strideB = batchB === 1 ? 0 : k * n;
+  const [pa, pb, pc] = [offsetOf(wasmBackend, a), offsetOf(wasmBackend, b), offsetOf(wasmBackend, out)];
+  const helper = loaded!.helper;
+  const product = (scratch: number, first: number, count: number, [row0, row1]: number[], [col0, col1]: number[]): GemmArgs => [
+    pa + first * strideA * 4, pb + first * strideB * 4, pc + first * rows * n * 4, scratch, count, rows, k, n,
+    transposeA ? 1 : 0, transposeB ? 1 : 0, strideA, strideB, row0!, row1!, col0!, col1!,
+  ];
+  const allRows = [0, rows];
+  const allColumns = [0, n];
+  const scratch = [wasmBackend.wasm._malloc(kernels.gemm_scratch_floats(n) * 4), helper ? wasmBackend.wasm._malloc(kernels.gemm_scratch_floats(n) * 4) : 0];
+  const run = (args: GemmArgs) => kernels.batch_matmul(...args);
   try {
-    kernels.batch_matmul(offsetOf(wasmBackend, a), offsetOf(wasmBackend, b), offsetOf(wasmBackend, out), scratch, batch, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0, batchA === 1 && batch > 1 ? 0 : m * k, k * n);
+    // Two threads share a product worth it: the batches split in two, else the longer side of C at a tile
+    // boundary (each thread packs all of the other side, so the shorter one is packed twice).
+    if (!helper || products * rows * n * k < MIN_SHARED_MACS) {
+      run(product(scratch[0]!, 0, products, allRows, allColumns));
+    } else if (products >= 2) {
+      const half = products >> 1;
+      helper.share(product(scratch[1]!, half, products - half, allRows, allColumns), () => run(product(scratch[0]!, 0, half, allRows, allColumns)));
+    } else if (n > rows) {
+      const middle = splitPoint(n, GEMM_TILE_COLUMNS);
+      helper.share(product(scratch[1]!, 0, 1, allRows, [middle, n]), () => run(product(scratch[0]!, 0, 1, allRows, [0, middle])));
+    } else {
+      const middle = splitPoint(rows, GEMM_TILE_ROWS);
+      helper.share(product(scratch[1]!, 0, 1, [middle, rows], allColumns), () => run(product(scratch[0]!, 0, 1, [0, middle], allColumns)));
+    }
   } finally {
-    if (scratch) wasmBackend.wasm._free(scratch);
+    for (const pointer of scratch) if (pointer) wasmBackend.wasm._free(pointer);
   }
   return out;
 }

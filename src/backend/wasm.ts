@@ -4,7 +4,7 @@ import plainWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.w
 import simdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import threadedSimdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { fixWasmFusedMatMul } from './wasm-fused-matmul-fix.ts';
-import { routeWasmMatMulToXnnpack } from './wasm-fast-matmul.ts';
+import { routeWasmMatMul } from './wasm-fast-matmul.ts';
 import { routeWasmKernels } from './wasm-routes.ts';
 import { registerFusedOps } from './fused-ops.ts';
 import { wasmAdamW, wasmDropoutMask, wasmGelu, wasmLayerNorm, wasmSumOfSquares } from './wasm-kernels.ts';
@@ -16,7 +16,7 @@ let pathsSet = false;
 /** Points tfjs's wasm backend at the binaries bundled with this app and fixes its kernels; must run before it initialises. */
 export function prepareWasmBackend(): void {
   if (pathsSet) return;
-  routeWasmMatMulToXnnpack();
+  routeWasmMatMul();
   routeWasmKernels();
   registerFusedOps(WASM_FUSED_OPS);
   fixWasmFusedMatMul();

@@ -1,13 +1,14 @@
-// The wasm backend's products, routed to XNNPACK by routeWasmMatMulToXnnpack (and batched ones to our SIMD kernels,
-// kernels/xnli-kernels.c), against the cpu backend: every transpose combination, batched and broadcast shapes,
-// fused bias/activation, the gradients training uses; and our Sum and fused AdamW kernels.
+// The wasm backend's products, routed to our GEMM by routeWasmMatMul (kernels/xnli-kernels.c; in relaxed SIMD
+// where Node validates it, so run with --experimental-wasm-relaxed-simd to cover that build too), against the cpu
+// backend: every transpose combination, batched and broadcast shapes, fused bias/activation, the gradients
+// training uses; and our Sum and fused AdamW kernels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { routeWasmMatMulToXnnpack } from '../../src/backend/wasm-fast-matmul.ts';
+import { routeWasmMatMul } from '../../src/backend/wasm-fast-matmul.ts';
 import { fixWasmFusedMatMul } from '../../src/backend/wasm-fused-matmul-fix.ts';
 import { routeWasmKernels } from '../../src/backend/wasm-routes.ts';
 import { loadWasmKernels, wasmAdamW, wasmDropoutMask, wasmGelu, wasmKernelsActive, wasmLayerNorm, wasmSumOfSquares, type WasmBackendLike } from '../../src/backend/wasm-kernels.ts';
@@ -18,7 +19,7 @@ import { seededDropout } from '../../src/model/dropout.ts';
 import { embeddingLookup } from '../../src/model/embedding.ts';
 import { SeededRandom } from '../../src/model/prng.ts';
 
-routeWasmMatMulToXnnpack();
+routeWasmMatMul();
 fixWasmFusedMatMul();
 routeWasmKernels();
 registerFusedOps({ adamW: wasmAdamW, dropoutMask: wasmDropoutMask, layerNorm: wasmLayerNorm, gelu: wasmGelu, sumOfSquares: wasmSumOfSquares });
@@ -77,6 +78,11 @@ const CASES: Array<[number[], number[], boolean, boolean]> = [
   [[2, 3, 11, 13], [2, 3, 9, 11], true, true],
   [[2, 3, 8, 16], [2, 3, 8, 16], false, true],
   [[1, 5, 7], [4, 6, 5], true, true],
+  // Past one packed block of the GEMM (KC = 256 of k, MC = 128 rows) with ragged edges.
+  [[300, 520], [520, 37], false, false],
+  [[520, 133], [37, 520], true, true],
+  [[2, 130, 260], [260, 19], false, false],
+  [[3, 261, 9], [3, 17, 261], true, true],
 ];
 
 test('matMul on wasm equals cpu for every transpose and batch shape', async () => {
