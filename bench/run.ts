@@ -7,8 +7,9 @@
 //   --no-isolation             serve the bench page without COOP/COEP: tfjs's single-threaded wasm build
 //   --profile                  also print per-kernel times of the mini model on wasm (tf.profile)
 //   --scale                    also train each reference model at its real size through the CLI on WASM (minutes)
-//   --ab N                     only the fair ratio: wasm mini and PyTorch mini alternating, N pairs (at least 5),
-//                              median ratio with its min and max, and the load average before and after
+//   --ab N                     only the fair ratios: wasm mini on the bench page, through the CLI, and PyTorch mini
+//                              alternating, N rounds (at least 5); median page/PyTorch and CLI/page ratios with
+//                              their min and max, and the load average before and after
 //   --skip-browser | --skip-torch | --skip-data   leave a part out
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -18,6 +19,7 @@ import { featureCacheSpeedup, gemmSpeedOnPage, profileBrowserTraining, runBrowse
 import { paddingBench, percentile, tokenizeBench, xnliLikeLengths } from './data.bench.ts';
 import { memoryTable } from './memory.bench.ts';
 import { scaleBench } from './scale.bench.ts';
+import { cliSecondsPerStep } from './cli-run.ts';
 import { compareLines, loadBaseline, saveBaseline } from './baseline.ts';
 import { runParquetBench } from './xnli-parquet.bench.ts';
 
@@ -59,9 +61,9 @@ if (flag('--ab')) {
 }
 
 /**
- * The fair ratio: the same mini model trained by the app (wasm, headless Chromium) and by PyTorch, one after the
- * other, A B A B, so that both see the same moments of a noisy machine. PyTorch keeps the thread setting that was
- * fastest in a first run.
+ * The fair ratio: the same mini model trained by the app (wasm, headless Chromium: the bench page, then the CLI)
+ * and by PyTorch, one after the other, A B C A B C, so that all see the same moments of a noisy machine. PyTorch
+ * keeps the thread setting that was fastest in a first run. Two ratios per round: page / PyTorch, CLI / page.
  */
 async function alternatingRatio(pairs: number): Promise<void> {
   const mini = BENCH_MODELS.find((m) => m.name === 'mini')!;
@@ -69,20 +71,27 @@ async function alternatingRatio(pairs: number): Promise<void> {
   const first = runTorchReference([plan]);
   if (first.skipped) throw new Error(first.skipped);
   const threads = first.figures[0]!.threads;
-  log(`\n== wasm mini vs PyTorch mini, alternating, ${pairs} pairs (${first.info}; PyTorch fixed at ${first.figures[0]!.setting}, its fastest here)`);
-  log('| pair | wasm steps/s | PyTorch steps/s | ratio | load average |');
-  log('| --- | --- | --- | --- | --- |');
+  log(`\n== wasm mini (bench page, then CLI) vs PyTorch mini, alternating, ${pairs} rounds (${first.info}; PyTorch fixed at ${first.figures[0]!.setting}, its fastest here)`);
+  log('| round | page steps/s | CLI steps/s | PyTorch steps/s | page / PyTorch | CLI / page | load average |');
+  log('| --- | --- | --- | --- | --- | --- | --- |');
   const ratios: number[] = [];
+  const cliRatios: number[] = [];
   for (let i = 1; i <= pairs; i++) {
     const { figures: [browser] } = await runBrowserTraining([plan], { originalWasmMatMul: false, isolated: true, log });
+    const cli = 1 / (await cliSecondsPerStep(mini, 10));
     const torch = runTorchReference([plan], threads).figures[0]!;
-    const ratio = browser!.stepsPerSecond / torch.stepsPerSecond;
-    ratios.push(ratio);
-    log(`| ${i} | ${browser!.stepsPerSecond.toFixed(3)} | ${torch.stepsPerSecond.toFixed(3)} | ${ratio.toFixed(3)}x | ${loadavg().map((l) => l.toFixed(1)).join(' ')} |`);
+    ratios.push(browser!.stepsPerSecond / torch.stepsPerSecond);
+    cliRatios.push(cli / browser!.stepsPerSecond);
+    log(`| ${i} | ${browser!.stepsPerSecond.toFixed(3)} | ${cli.toFixed(3)} | ${torch.stepsPerSecond.toFixed(3)} | ${ratios.at(-1)!.toFixed(3)}x | ${cliRatios.at(-1)!.toFixed(3)}x | ${loadavg().map((l) => l.toFixed(1)).join(' ')} |`);
   }
-  const sorted = [...ratios].sort((a, b) => a - b);
+  log(`\nmedian ratio page / PyTorch ${spread(ratios)}, CLI / page ${spread(cliRatios)} over ${pairs} rounds; load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+}
+
+/** "0.588x (min 0.415x, max 0.640x)" */
+function spread(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
   const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
-  log(`\nmedian ratio ${median.toFixed(3)}x (min ${sorted[0]!.toFixed(3)}x, max ${sorted.at(-1)!.toFixed(3)}x) over ${pairs} pairs; load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  return `${median.toFixed(3)}x (min ${sorted[0]!.toFixed(3)}x, max ${sorted.at(-1)!.toFixed(3)}x)`;
 }
 
 const plans: TrainPlan[] = [];

@@ -52,7 +52,12 @@ function fillRandom(values: Float32Array, seed: number, std: number): void {
 
 /** Writes the model folder; returns the size of model.safetensors. LayerNorm weights are 1, biases 0. */
 export async function writeReferenceShapedModel(dir: string, shape: ReferenceShape): Promise<number> {
-  const json = { ...REFERENCE_SHAPES[shape], ...LABELS };
+  return writeShapedModel(dir, REFERENCE_SHAPES[shape]);
+}
+
+/** The same for any config.json (the bench's shapes, for one): random weights, the fixtures' tokenizer files. */
+export async function writeShapedModel(dir: string, configJson: Record<string, unknown>): Promise<number> {
+  const json = { ...configJson, ...LABELS };
   const config = parseEncoderConfig(json);
   const specs = parameterSpecs(config);
   const layout = safetensorsLayout(specs.map((spec) => ({ name: spec.hfName, dtype: 'F32' as const, shape: spec.shape })));
