@@ -7,6 +7,8 @@
 //   --no-isolation             serve the bench page without COOP/COEP: tfjs's single-threaded wasm build
 //   --profile                  also print per-kernel times of the mini model on wasm (tf.profile)
 //   --scale                    also train each reference model at its real size through the CLI on WASM (minutes)
+//   --feature-cache-mbert      also project the reference run as mBERT feature-extraction with the feature cache on
+//                              WASM through the CLI, from a short run of the real shape (a few minutes)
 //   --ab N                     only the fair ratios: wasm mini on the bench page, through the CLI, and PyTorch mini
 //                              alternating, N rounds (at least 5); median page/PyTorch and CLI/page ratios with
 //                              their min and max, and the load average before and after
@@ -19,6 +21,7 @@ import { featureCacheSpeedup, gemmSpeedOnPage, profileBrowserTraining, runBrowse
 import { paddingBench, percentile, tokenizeBench, xnliLikeLengths } from './data.bench.ts';
 import { memoryTable } from './memory.bench.ts';
 import { scaleBench } from './scale.bench.ts';
+import { featureCacheProjection } from './feature-cache-projection.bench.ts';
 import { cliSecondsPerStep } from './cli-run.ts';
 import { compareLines, loadBaseline, saveBaseline } from './baseline.ts';
 import { runParquetBench } from './xnli-parquet.bench.ts';
@@ -35,7 +38,7 @@ const value = (name: string) => {
   }
   return v;
 };
-const known = ['--ab', '--quick', '--mini-everywhere', '--original-wasm-matmul', '--no-isolation', '--profile', '--save-baseline', '--baseline', '--skip-browser', '--skip-torch', '--skip-data', '--scale'];
+const known = ['--ab', '--quick', '--mini-everywhere', '--original-wasm-matmul', '--no-isolation', '--profile', '--save-baseline', '--baseline', '--skip-browser', '--skip-torch', '--skip-data', '--scale', '--feature-cache-mbert'];
 const unknown = args.filter((a, i) => a.startsWith('--') && !known.includes(a) && !(i > 0 && ['--save-baseline', '--baseline', '--ab'].includes(args[i - 1])));
 if (unknown.length > 0) {
   console.error(`unknown option ${unknown[0]}: use ${known.join(', ')}`);
@@ -196,6 +199,11 @@ if (flag('--scale')) {
     log(`| ${f.model} | ${f.technique} | ${f.secondsPerStep !== undefined ? f.secondsPerStep.toFixed(2) : f.refused ? 'refused: does not fit 4 GiB' : `failed`} | ${f.peakGiB !== undefined ? `${f.peakGiB.toFixed(2)} GiB (largest process ${f.largestProcessGiB!.toFixed(2)})` : '-'} |`);
     if (f.secondsPerStep !== undefined) figures[`scale.${f.model}.${f.technique}.s_per_step`] = f.secondsPerStep;
   }
+}
+
+if (flag('--feature-cache-mbert')) {
+  log('\n== mBERT feature-extraction with the feature cache on WASM, the reference run projected (bench/feature-cache-projection.bench.ts)');
+  await featureCacheProjection(log);
 }
 
 const baselinePath = value('--baseline') ?? 'bench/baseline.json';
