@@ -12,7 +12,7 @@ import type { Plugin } from 'vite';
  *
  * tfjs also caps its threads: the wasm code takes half of `navigator.hardwareConcurrency` as its core count
  * (assuming two hyper-threads per core) and never uses more threads than that, so a 2-core machine trained on one.
- * The glue reports twice the logical cores to that one call, and `setThreadsCount` (src/backend/wasm.ts) picks.
+ * The glue reports twice the logical cores to that one call, and `setThreadsCount` (src/backend/wasm/backend.ts) picks.
  *
  * Used for the app and its workers (vite.config.ts: plugins, worker.plugins, and the dev server's dependency
  * optimizer, which does not run Vite plugins) and for the bench page.

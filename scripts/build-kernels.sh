@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=kernels/xnli-kernels.c
-out=src/backend/kernels
+out=src/backend/wasm/kernels
 mkdir -p "$out"
 llvm_bin=$(ls -d /usr/lib/llvm-1[6-9]/bin /usr/lib/llvm-2[0-9]/bin 2>/dev/null | tail -1 || true)
 [ -n "$llvm_bin" ] && export PATH="$llvm_bin:$PATH"

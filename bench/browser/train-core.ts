@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { wasmGemmInfo, wasmKernelsActive } from '../../src/backend/wasm-kernels.ts';
+import { wasmGemmInfo, wasmKernelsActive } from '../../src/backend/wasm/kernels.ts';
 import { describeBackend, initBackend, type BackendName } from '../../src/backend/index.ts';
 import { sequenceClassifierFromBuffers, type SequenceClassifier } from '../../src/model/classifier.ts';
 import { parseEncoderConfig } from '../../src/model/config.ts';

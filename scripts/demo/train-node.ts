@@ -14,11 +14,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { routeWasmMatMul } from '../../src/backend/wasm-fast-matmul.ts';
-import { fixWasmFusedMatMul } from '../../src/backend/wasm-fused-matmul-fix.ts';
-import { routeWasmKernels } from '../../src/backend/wasm-routes.ts';
-import { loadWasmKernels, wasmAdamW, wasmDropoutMask, wasmGelu, wasmLayerNorm, wasmSumOfSquares, type WasmBackendLike } from '../../src/backend/wasm-kernels.ts';
-import { registerFusedOps } from '../../src/backend/fused-ops.ts';
+import { installWasmKernels } from '../../src/backend/wasm/backend.ts';
+import { loadWasmKernels, type WasmBackendLike } from '../../src/backend/wasm/kernels.ts';
 import { sequenceClassifierFromBuffers } from '../../src/model/classifier.ts';
 import { readNliFile } from '../../src/data/nli-files.ts';
 import { sampleIndices } from '../../src/data/numpy-random.ts';
@@ -46,10 +43,7 @@ const options = {
   recordSteps: args.includes('--record-steps'),
 };
 
-routeWasmMatMul();
-fixWasmFusedMatMul();
-routeWasmKernels();
-registerFusedOps({ adamW: wasmAdamW, dropoutMask: wasmDropoutMask, layerNorm: wasmLayerNorm, gelu: wasmGelu, sumOfSquares: wasmSumOfSquares });
+installWasmKernels();
 await tf.setBackend('wasm');
 await loadWasmKernels(tf.backend() as unknown as WasmBackendLike);
 

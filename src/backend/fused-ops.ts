@@ -32,7 +32,7 @@ interface FusedOps { adamW: FusedAdamW; dropoutMask: FusedDropoutMask; layerNorm
 /** Each backend's fused ops, tried in order: each returns null unless it runs on the active backend. */
 const providers: Partial<FusedOps>[] = [];
 
-/** Called by a backend that has fused kernels (wasm: src/backend/wasm-kernels.ts; WebGPU: webgpu-kernels.ts). */
+/** Called by a backend that has fused kernels (wasm: src/backend/wasm/kernels.ts; WebGPU: src/backend/webgpu/kernels.ts). */
 export function registerFusedOps(ops: Partial<FusedOps>): void {
   if (!providers.includes(ops)) providers.push(ops);
 }

@@ -4,13 +4,13 @@ import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import { BACKEND_NAMES, type BackendInfo, type BackendName, type SkippedBackend } from './types.ts';
-import { registerWebGPU } from './webgpu.ts';
-import { prepareWasmBackend } from './wasm.ts';
-import { loadWasmKernels, wasmGemmInfo, wasmKernelsActive, type WasmBackendLike } from './wasm-kernels.ts';
+import { registerWebGPU } from './webgpu/backend.ts';
+import { prepareWasmBackend } from './wasm/backend.ts';
+import { loadWasmKernels, wasmGemmInfo, wasmKernelsActive, type WasmBackendLike } from './wasm/kernels.ts';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 
 export * from './types.ts';
-export { onDeviceLost, deviceLostMessage } from './webgpu.ts';
+export { onDeviceLost, deviceLostMessage } from './webgpu/backend.ts';
 
 export interface InitBackendOptions {
   /** When false, fail with the reason instead of falling back from the preferred backend. Default true. */

@@ -45,7 +45,7 @@ export interface BackendInfo {
   webgl?: { version: number; renderer: string };
   /**
    * WASM only. threads: tfjs's thread pool (1 unless the page is cross-origin isolated); kernels: ours
-   * (src/backend/wasm-kernels.ts) loaded; relaxedSimd and gemmThreads: how our matrix products run.
+   * (src/backend/wasm/kernels.ts) loaded; relaxedSimd and gemmThreads: how our matrix products run.
    */
   wasm?: { simd: boolean; multithread: boolean; threads: number; kernels: boolean; relaxedSimd: boolean; gemmThreads: number };
 }

@@ -1,5 +1,5 @@
 // The wasm backend's matrix products as the app runs them: in a cross-origin isolated page (tfjs's threaded build,
-// a shared memory) our GEMM shares each large product with a second thread (src/backend/gemm-threads.ts), split
+// a shared memory) our GEMM shares each large product with a second thread (src/backend/wasm/gemm-threads.ts), split
 // by rows or by batches; in relaxed SIMD where Chromium has it. Checked against the cpu backend on the shapes of a
 // training step and on ragged ones; and without isolation, where it runs on one thread.
 import { test, before, after } from 'node:test';

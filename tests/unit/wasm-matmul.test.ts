@@ -1,4 +1,4 @@
-// The wasm backend's products, routed to our GEMM by routeWasmMatMul (kernels/xnli-kernels.c; in relaxed SIMD
+// The wasm backend's products, routed to our GEMM by routeWasmKernels (kernels/xnli-kernels.c; in relaxed SIMD
 // where Node validates it, so run with --experimental-wasm-relaxed-simd to cover that build too), against the cpu
 // backend: every transpose combination, batched and broadcast shapes, fused bias/activation, the gradients
 // training uses; and our Sum and fused AdamW kernels.
@@ -8,21 +8,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { routeWasmMatMul } from '../../src/backend/wasm-fast-matmul.ts';
-import { fixWasmFusedMatMul } from '../../src/backend/wasm-fused-matmul-fix.ts';
-import { routeWasmKernels } from '../../src/backend/wasm-routes.ts';
-import { loadWasmKernels, wasmAdamW, wasmDropoutMask, wasmGelu, wasmKernelsActive, wasmLayerNorm, wasmSumOfSquares, type WasmBackendLike } from '../../src/backend/wasm-kernels.ts';
-import { fusedDropoutMask, registerFusedOps } from '../../src/backend/fused-ops.ts';
+import { installWasmKernels } from '../../src/backend/wasm/backend.ts';
+import { loadWasmKernels, wasmGelu, wasmKernelsActive, wasmLayerNorm, type WasmBackendLike } from '../../src/backend/wasm/kernels.ts';
+import { fusedDropoutMask } from '../../src/backend/fused-ops.ts';
 import { AdamW } from '../../src/train/adamw.ts';
 import { globalNormScale } from '../../src/train/clip.ts';
 import { seededDropout } from '../../src/model/dropout.ts';
 import { embeddingLookup } from '../../src/model/embedding.ts';
 import { SeededRandom } from '../../src/model/prng.ts';
 
-routeWasmMatMul();
-fixWasmFusedMatMul();
-routeWasmKernels();
-registerFusedOps({ adamW: wasmAdamW, dropoutMask: wasmDropoutMask, layerNorm: wasmLayerNorm, gelu: wasmGelu, sumOfSquares: wasmSumOfSquares });
+installWasmKernels();
 
 async function useWasm(): Promise<void> {
   await tf.setBackend('wasm');

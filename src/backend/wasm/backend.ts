@@ -3,23 +3,27 @@ import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import plainWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import simdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import threadedSimdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { fixWasmFusedMatMul } from './wasm-fused-matmul-fix.ts';
-import { routeWasmMatMul } from './wasm-fast-matmul.ts';
-import { routeWasmKernels } from './wasm-routes.ts';
-import { registerFusedOps } from './fused-ops.ts';
-import { wasmAdamW, wasmDropoutMask, wasmGelu, wasmLayerNorm, wasmSumOfSquares } from './wasm-kernels.ts';
+import { routeWasmKernels } from './routes.ts';
+import { registerFusedOps } from '../fused-ops.ts';
+import { wasmAdamW, wasmDropoutMask, wasmGelu, wasmLayerNorm, wasmSumOfSquares } from './kernels.ts';
 
 const WASM_FUSED_OPS = { adamW: wasmAdamW, dropoutMask: wasmDropoutMask, layerNorm: wasmLayerNorm, gelu: wasmGelu, sumOfSquares: wasmSumOfSquares };
 
 let pathsSet = false;
 
-/** Points tfjs's wasm backend at the binaries bundled with this app and fixes its kernels; must run before it initialises. */
-export function prepareWasmBackend(): void {
-  if (pathsSet) return;
-  routeWasmMatMul();
+/**
+ * Our kernels in tfjs's wasm backend: the tfjs kernels it replaces (routes.ts) and the fused ops it provides
+ * (../fused-ops.ts). Must run before the backend initialises; Node scripts and tests call it alone.
+ */
+export function installWasmKernels(): void {
   routeWasmKernels();
   registerFusedOps(WASM_FUSED_OPS);
-  fixWasmFusedMatMul();
+}
+
+/** Points tfjs's wasm backend at the binaries bundled with this app and installs our kernels; must run before it initialises. */
+export function prepareWasmBackend(): void {
+  if (pathsSet) return;
+  installWasmKernels();
   setWasmPaths({
     'tfjs-backend-wasm.wasm': plainWasmUrl,
     'tfjs-backend-wasm-simd.wasm': simdWasmUrl,

@@ -6,7 +6,7 @@ import sharedKernelsUrl from './kernels/xnli-kernels-shared.wasm?url';
 import relaxedKernelsUrl from './kernels/xnli-kernels-relaxed.wasm?url';
 import relaxedSharedKernelsUrl from './kernels/xnli-kernels-relaxed-shared.wasm?url';
 import seedrandom from 'seedrandom';
-import { tensorFromInfo, type AdamWScalars } from './fused-ops.ts';
+import { tensorFromInfo, type AdamWScalars } from '../fused-ops.ts';
 import { GemmHelper } from './gemm-threads.ts';
 
 /** The parts of tfjs's wasm backend these kernels use. */

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { registerFusedOps } from './fused-ops.ts';
-import { WEBGPU_FUSED_OPS } from './webgpu-kernels.ts';
+import { registerFusedOps } from '../fused-ops.ts';
+import { WEBGPU_FUSED_OPS } from './kernels.ts';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import type { GpuAdapterSummary } from './types.ts';
+import type { GpuAdapterSummary } from '../types.ts';
 
 /**
  * Limits asked of the device at the adapter's own values. The WebGPU defaults (128 MiB buffers, 256 MiB
