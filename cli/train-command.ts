@@ -12,7 +12,7 @@ import type { DataSource, ModelSource, TrainJob } from '../src/train/job.ts';
 import type { MetricPoint, RunRecord } from '../src/train/run-record.ts';
 import type { TrainEvent } from '../src/train/runner-training.ts';
 import type { JobProgress } from '../src/train/job.ts';
-import { describeBackend, type BackendInfo } from '../src/backend/types.ts';
+import { describeBackend } from '../src/backend/types.ts';
 import { ensureBuiltApp, PROJECT_ROOT } from './app-build.ts';
 import { UsageError, oneLine } from './errors.ts';
 import { admitToAppServer, launchCliBrowser, startAppServer, type AppServer } from './session.ts';
@@ -270,15 +270,14 @@ export async function runTrain(commandLine: readonly string[]): Promise<void> {
     await page.exposeFunction('xnliTrainEvent', (event: TrainEvent) => {
       switch (event.type) {
         case 'backend':
-          log(`backend: ${describeBackend(event.info as BackendInfo)}`);
+          log(`backend: ${describeBackend(event.info)}`);
           break;
         case 'log':
           log(event.message);
           break;
         case 'progress': {
-          const progress = event.progress as JobProgress;
-          activity = describeActivity(event.run, progress) ?? activity;
-          const line = formatProgress(event.run, progress);
+          activity = describeActivity(event.run, event.progress) ?? activity;
+          const line = formatProgress(event.run, event.progress);
           if (line) log(line);
           break;
         }
@@ -287,7 +286,7 @@ export async function runTrain(commandLine: readonly string[]): Promise<void> {
           if (event.run.status === 'FAILED') failure = event.run.error ?? 'failed';
           break;
         case 'metrics': {
-          const points = event.points as MetricPoint[];
+          const points = event.points;
           events.push(journal.addMetrics(event.runId, points));
           const run = journal.runs.get(event.runId);
           const accuracies = points.filter((p) => /^eval_.+_accuracy$/.test(p.key));

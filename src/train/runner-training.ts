@@ -4,16 +4,15 @@ import type { BackendName } from '../backend/types.ts';
 import type { TrainJob } from './job.ts';
 import type { RunRecord } from './run-record.ts';
 import { startTraining, type TrainingHandle } from './worker-client.ts';
-import type { JobResumeRequest } from './worker-protocol.ts';
+import type { FromWorker, JobResumeRequest } from './worker-protocol.ts';
 import type { CheckpointWriter } from './checkpoint-stream.ts';
 
-/** One event of a training job, as the CLI receives it. */
+/**
+ * One event of a training job, as the CLI receives it: the worker's own messages (worker-protocol.ts, so a field
+ * added there reaches the CLI typed), and a checkpoint once its folder is committed in the output folder.
+ */
 export type TrainEvent =
-  | { type: 'backend'; description: string; info: unknown }
-  | { type: 'log'; message: string }
-  | { type: 'progress'; run: string; progress: unknown }
-  | { type: 'run'; run: RunRecord }
-  | { type: 'metrics'; runId: string; points: unknown[] }
+  | Extract<FromWorker, { type: 'backend' | 'log' | 'progress' | 'run' | 'metrics' }>
   | { type: 'checkpoint'; runId: string; runName: string; step: number; path: string };
 
 export interface RunnerTrainingOptions {
@@ -59,7 +58,7 @@ export async function trainOnRunner(job: TrainJob, backend: BackendName | null, 
   if (active) throw new Error('a training job is already running on this page');
   const { report } = options;
   active = startTraining(job, backend, {
-    backend: (info) => report({ type: 'backend', description: info.backend, info }),
+    backend: (info) => report({ type: 'backend', info }),
     log: (message) => report({ type: 'log', message }),
     progress: (run, progress) => report({ type: 'progress', run, progress }),
     run: (run) => report({ type: 'run', run }),

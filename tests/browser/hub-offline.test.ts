@@ -78,7 +78,7 @@ test('after one online run, a run with the server stopped succeeds from the cach
   const errors = collectPageErrors(page);
   const lines: string[] = [];
   await page.exposeFunction('xnliTrainEvent', (event: TrainEvent) => {
-    if (event.type === 'progress' && event.run === 'download') lines.push((event.progress as { message: string }).message);
+    if (event.type === 'progress' && event.run === 'download') if ('message' in event.progress) lines.push(event.progress.message);
   });
   const endpoint = hub.url;
   await openRunner(page, endpoint);

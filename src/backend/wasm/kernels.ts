@@ -82,6 +82,7 @@ const GEMM_TILE_ROWS = 4;
 const GEMM_TILE_COLUMNS = 8;
 /** Where to cut `size` in two halves, on a multiple of `tile` (0 or size when it is under two tiles: no split). */
 const splitPoint = (size: number, tile: number) => Math.round(size / 2 / tile) * tile;
+const CACHE_LINE = 64;
 /** Below this many multiply-adds (about 0.1 ms of work), handing half to the helper costs more than it saves. */
 const MIN_SHARED_MACS = 1 << 21;
 
@@ -122,7 +123,10 @@ export function wasmBatchMatMul(backend: object, a: TensorInfo, b: TensorInfo, t
   ];
   const allRows = [0, rows];
   const allColumns = [0, n];
-  const scratch = [wasmBackend.wasm._malloc(kernels.gemm_scratch_floats(n) * 4), helper ? wasmBackend.wasm._malloc(kernels.gemm_scratch_floats(n) * 4) : 0];
+  // The packed panels start on a cache line (malloc gives 8 or 16 bytes), so no 16-byte load of them spans two.
+  const scratchBytes = kernels.gemm_scratch_floats(n) * 4 + CACHE_LINE;
+  const allocated = [wasmBackend.wasm._malloc(scratchBytes), helper ? wasmBackend.wasm._malloc(scratchBytes) : 0];
+  const scratch = allocated.map((pointer) => Math.ceil(pointer / CACHE_LINE) * CACHE_LINE);
   const run = (args: GemmArgs) => kernels.batch_matmul(...args);
   try {
     // Two threads share a product worth it: the batches split in two, else the longer side of C at a tile
@@ -140,7 +144,7 @@ export function wasmBatchMatMul(backend: object, a: TensorInfo, b: TensorInfo, t
       helper.share(product(scratch[1]!, 0, 1, [middle, rows], allColumns), () => run(product(scratch[0]!, 0, 1, [0, middle], allColumns)));
     }
   } finally {
-    for (const pointer of scratch) if (pointer) wasmBackend.wasm._free(pointer);
+    for (const pointer of allocated) if (pointer) wasmBackend.wasm._free(pointer);
   }
   return out;
 }
