@@ -93,7 +93,7 @@ export async function run(backend: BackendName, model: BenchModel, steps: number
         }
       },
     }, padTokenId: 0, maxLength: 512 });
-    const detail = info.wasm ? `SIMD ${info.wasm.simd ? 'on' : 'off'}, ${info.wasm.multithread ? wasmThreads() : 1} thread(s), ${wasmKernelsActive() ? `our kernels, GEMM in ${wasmGemmInfo().relaxed ? 'relaxed' : 'plain'} SIMD on ${wasmGemmInfo().threads} thread(s)` : 'tfjs kernels only'}` : describeBackend(info);
+    const detail = info.wasm ? `SIMD ${info.wasm.simd ? 'on' : 'off'}, tfjs on ${info.wasm.multithread ? wasmThreads() : 1} thread(s), ${wasmKernelsActive() ? `our kernels, GEMM in ${wasmGemmInfo().relaxed ? 'relaxed' : 'plain'} SIMD on ${wasmGemmInfo().threads} thread(s)` : 'tfjs kernels only'}` : describeBackend(info);
     return { backend, detail, steps: window, seconds, stepsPerSecond: window / seconds, webgpu: backend === 'webgpu' ? webgpu : undefined, engineJsMsPerStep };
   } finally {
     classifier.dispose();

@@ -90,7 +90,7 @@ async function describeActive(backend: BackendName): Promise<BackendDetails> {
       tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
       tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
     ]);
-    return { wasm: { simd: Boolean(simd), multithread: Boolean(multithread), threads: multithread ? getThreadsCount() : 1, kernels: wasmKernelsActive(), relaxedSimd: wasmGemmInfo().relaxed, gemmThreads: wasmGemmInfo().threads } };
+    return { wasm: { simd: Boolean(simd), multithread: Boolean(multithread), threads: wasmKernelsActive() ? wasmGemmInfo().threads : multithread ? getThreadsCount() : 1, kernels: wasmKernelsActive(), relaxedSimd: wasmGemmInfo().relaxed, gemmThreads: wasmGemmInfo().threads } };
   }
   return {};
 }

@@ -44,8 +44,9 @@ export interface BackendInfo {
   /** WebGL only: the WebGL version tfjs uses and the renderer string where the browser exposes it. */
   webgl?: { version: number; renderer: string };
   /**
-   * WASM only. threads: tfjs's thread pool (1 unless the page is cross-origin isolated); kernels: ours
-   * (src/backend/wasm/kernels.ts) loaded; relaxedSimd and gemmThreads: how our matrix products run.
+   * WASM only. threads: the threads training computes on (our GEMM's where our kernels run, else tfjs's pool; 1
+   * unless the page is cross-origin isolated); kernels: ours (src/backend/wasm/kernels.ts) loaded; relaxedSimd and
+   * gemmThreads: how our matrix products run.
    */
   wasm?: { simd: boolean; multithread: boolean; threads: number; kernels: boolean; relaxedSimd: boolean; gemmThreads: number };
 }

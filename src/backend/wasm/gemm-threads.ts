@@ -1,12 +1,50 @@
 import { GEMM_ARGS, GEMM_CONTROL_BYTES, GemmState, type GemmHelperStart } from './gemm-helper-protocol.ts';
 
 /**
- * The caller's side of the second thread for matrix products (src/backend/gemm-helper.ts): it hands the helper
- * its share, computes its own, and waits for the helper's. Only with a shared memory (tfjs's threaded build, a
- * cross-origin isolated page) on two or more cores; XNNPACK's own threads sit idle then, since every product runs
- * in our kernels.
+ * The caller's side of the helper threads for matrix products (gemm-helper.ts), one per core beyond the first:
+ * it hands each helper its share, computes its own, and waits for theirs. Only with a shared memory (tfjs's
+ * threaded build, a cross-origin isolated page) on two or more cores.
  */
-export class GemmHelper {
+export class GemmThreads {
+  private constructor(private readonly helpers: GemmHelper[]) {}
+
+  /** Helpers for every core but this thread's (at most MAX_THREADS in all), or null where none can start. */
+  static async start(memory: WebAssembly.Memory, kernels: ArrayBuffer, malloc: (bytes: number) => number, free: (pointer: number) => void): Promise<GemmThreads | null> {
+    const cores = Math.min(MAX_THREADS, globalThis.navigator?.hardwareConcurrency ?? 1);
+    const helpers: GemmHelper[] = [];
+    for (let i = 1; i < cores; i++) {
+      const helper = await GemmHelper.start(memory, kernels, malloc, free);
+      if (!helper) break;
+      helpers.push(helper);
+    }
+    return helpers.length > 0 ? new GemmThreads(helpers) : null;
+  }
+
+  /** This thread and its helpers. */
+  get count(): number {
+    return this.helpers.length + 1;
+  }
+
+  /** Runs `batch_matmul(...parts[i])`: part 0 here, the others on helpers 0, 1, ...; returns when all are done. */
+  run(parts: number[][], own: (args: number[]) => void): void {
+    if (parts.length > this.count) throw new Error(`${parts.length} parts for ${this.count} threads`);
+    const started = parts.slice(1).map((args, i) => (this.helpers[i]!.begin(args), this.helpers[i]!));
+    try {
+      own(parts[0]!);
+    } finally {
+      for (const helper of started) helper.end();
+    }
+  }
+
+  stop(): void {
+    for (const helper of this.helpers) helper.stop();
+  }
+}
+
+/** Threads for products, the caller's included: beyond 8, packing and memory bandwidth, not cores, bound a product. */
+const MAX_THREADS = 8;
+
+class GemmHelper {
   private constructor(
     private readonly worker: Worker,
     private readonly memory: WebAssembly.Memory,
@@ -14,10 +52,9 @@ export class GemmHelper {
     private readonly free: (pointer: number) => void,
   ) {}
 
-  /** A started helper, or null where threads cannot help or a worker cannot start (then products run on one thread). */
+  /** A started helper, or null where a worker cannot start or the memory is not shared. */
   static async start(memory: WebAssembly.Memory, kernels: ArrayBuffer, malloc: (bytes: number) => number, free: (pointer: number) => void): Promise<GemmHelper | null> {
-    const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-    if (cores < 2 || typeof Worker === 'undefined' || !(memory.buffer instanceof SharedArrayBuffer)) return null;
+    if (typeof Worker === 'undefined' || !(memory.buffer instanceof SharedArrayBuffer)) return null;
     const control = malloc(GEMM_CONTROL_BYTES);
     new Int32Array(memory.buffer, control, GEMM_CONTROL_BYTES / 4).fill(GemmState.Idle);
     let worker: Worker;
@@ -40,21 +77,22 @@ export class GemmHelper {
     return new GemmHelper(worker, memory, control, free);
   }
 
-  /** Runs `batch_matmul(...helperArgs)` on the helper while `own()` runs here; returns when both are done. */
-  share(helperArgs: number[], own: () => void): void {
-    if (helperArgs.length !== GEMM_ARGS) throw new Error(`batch_matmul takes ${GEMM_ARGS} arguments, not ${helperArgs.length}`);
+  /** Hands the helper `batch_matmul(...args)`. */
+  begin(args: number[]): void {
+    if (args.length !== GEMM_ARGS) throw new Error(`batch_matmul takes ${GEMM_ARGS} arguments, not ${args.length}`);
     const state = this.control >>> 2;
-    let slots = new Int32Array(this.memory.buffer);
-    helperArgs.forEach((value, i) => (slots[state + 1 + i] = value));
+    const slots = new Int32Array(this.memory.buffer);
+    args.forEach((value, i) => (slots[state + 1 + i] = value));
     Atomics.store(slots, state, GemmState.Go);
     Atomics.notify(slots, state);
-    try {
-      own();
-    } finally {
-      slots = new Int32Array(this.memory.buffer);
-      waitWhile(slots, state, GemmState.Go);
-      Atomics.store(slots, state, GemmState.Idle);
-    }
+  }
+
+  /** Waits until the helper has done what `begin` handed it. */
+  end(): void {
+    const state = this.control >>> 2;
+    const slots = new Int32Array(this.memory.buffer);
+    waitWhile(slots, state, GemmState.Go);
+    Atomics.store(slots, state, GemmState.Idle);
   }
 
   stop(): void {

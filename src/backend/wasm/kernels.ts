@@ -7,7 +7,7 @@ import relaxedKernelsUrl from './kernels/xnli-kernels-relaxed.wasm?url';
 import relaxedSharedKernelsUrl from './kernels/xnli-kernels-relaxed-shared.wasm?url';
 import seedrandom from 'seedrandom';
 import { tensorFromInfo, type AdamWScalars } from '../fused-ops.ts';
-import { GemmHelper } from './gemm-threads.ts';
+import { GemmThreads } from './gemm-threads.ts';
 
 /** The parts of tfjs's wasm backend these kernels use. */
 export interface WasmBackendLike {
@@ -35,7 +35,7 @@ interface KernelExports {
 
 type GemmArgs = Parameters<KernelExports['batch_matmul']>;
 
-let loaded: { backend: WasmBackendLike; kernels: KernelExports; relaxed: boolean; helper: GemmHelper | null } | null = null;
+let loaded: { backend: WasmBackendLike; kernels: KernelExports; relaxed: boolean; threads: GemmThreads | null } | null = null;
 
 /**
  * Instantiates the kernels on the memory of the wasm backend now active (plain or shared, as tfjs's build uses),
@@ -44,7 +44,7 @@ let loaded: { backend: WasmBackendLike; kernels: KernelExports; relaxed: boolean
  */
 export async function loadWasmKernels(backend: WasmBackendLike): Promise<void> {
   if (loaded?.backend === backend) return;
-  loaded?.helper?.stop();
+  loaded?.threads?.stop();
   loaded = null;
   const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
   if (!memory) return;
@@ -58,13 +58,13 @@ export async function loadWasmKernels(backend: WasmBackendLike): Promise<void> {
   const relaxed = WebAssembly.validate(bytes);
   if (!relaxed) bytes = await fetchModule(shared ? sharedKernelsUrl : plainKernelsUrl);
   const { instance } = await WebAssembly.instantiate(bytes, { env: { memory } });
-  const helper = shared ? await GemmHelper.start(memory, bytes, (n) => backend.wasm._malloc(n), (p) => backend.wasm._free(p)) : null;
-  loaded = { backend, kernels: instance.exports as unknown as KernelExports, relaxed, helper };
+  const threads = shared ? await GemmThreads.start(memory, bytes, (n) => backend.wasm._malloc(n), (p) => backend.wasm._free(p)) : null;
+  loaded = { backend, kernels: instance.exports as unknown as KernelExports, relaxed, threads };
 }
 
 /** How the matrix products run, for the bench's report: relaxed SIMD (fused multiply-add) or not, on how many threads. */
 export function wasmGemmInfo(): { relaxed: boolean; threads: number } {
-  return { relaxed: loaded?.relaxed === true, threads: loaded?.helper ? 2 : 1 };
+  return { relaxed: loaded?.relaxed === true, threads: loaded?.threads?.count ?? 1 };
 }
 
 /** Whether our kernels run on the active tfjs backend. */
@@ -80,10 +80,8 @@ function kernelsFor(backend: object): KernelExports | null {
 /** The GEMM micro-kernel's tile (MR × NR in kernels/xnli-kernels.c): a split lands on a multiple of it. */
 const GEMM_TILE_ROWS = 4;
 const GEMM_TILE_COLUMNS = 8;
-/** Where to cut `size` in two halves, on a multiple of `tile` (0 or size when it is under two tiles: no split). */
-const splitPoint = (size: number, tile: number) => Math.round(size / 2 / tile) * tile;
 const CACHE_LINE = 64;
-/** Below this many multiply-adds (about 0.1 ms of work), handing half to the helper costs more than it saves. */
+/** Below this many multiply-adds (about 0.1 ms of work), handing a share to helpers costs more than it saves. */
 const MIN_SHARED_MACS = 1 << 21;
 
 const offsetOf = (backend: WasmBackendLike, t: TensorInfo | tf.Tensor) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
@@ -116,35 +114,37 @@ export function wasmBatchMatMul(backend: object, a: TensorInfo, b: TensorInfo, t
   const strideA = batchA === 1 ? 0 : m * k;
   const strideB = batchB === 1 ? 0 : k * n;
   const [pa, pb, pc] = [offsetOf(wasmBackend, a), offsetOf(wasmBackend, b), offsetOf(wasmBackend, out)];
-  const helper = loaded!.helper;
   const product = (scratch: number, first: number, count: number, [row0, row1]: number[], [col0, col1]: number[]): GemmArgs => [
     pa + first * strideA * 4, pb + first * strideB * 4, pc + first * rows * n * 4, scratch, count, rows, k, n,
     transposeA ? 1 : 0, transposeB ? 1 : 0, strideA, strideB, row0!, row1!, col0!, col1!,
   ];
   const allRows = [0, rows];
   const allColumns = [0, n];
+  // Threads share a product worth it: by batches, else along the longer side of C at tile boundaries (each thread
+  // packs all of the other side, so the shorter one is the one packed more than once).
+  const threads = loaded!.threads;
+  const ways = !threads || products * rows * n * k < MIN_SHARED_MACS ? 1
+    : Math.min(threads.count, products >= 2 ? products : n > rows ? Math.ceil(n / GEMM_TILE_COLUMNS) : Math.ceil(rows / GEMM_TILE_ROWS));
   // The packed panels start on a cache line (malloc gives 8 or 16 bytes), so no 16-byte load of them spans two.
   const scratchBytes = kernels.gemm_scratch_floats(n) * 4 + CACHE_LINE;
-  const allocated = [wasmBackend.wasm._malloc(scratchBytes), helper ? wasmBackend.wasm._malloc(scratchBytes) : 0];
+  const allocated = Array.from({ length: ways }, () => wasmBackend.wasm._malloc(scratchBytes));
   const scratch = allocated.map((pointer) => Math.ceil(pointer / CACHE_LINE) * CACHE_LINE);
-  const run = (args: GemmArgs) => kernels.batch_matmul(...args);
-  try {
-    // Two threads share a product worth it: the batches split in two, else the longer side of C at a tile
-    // boundary (each thread packs all of the other side, so the shorter one is packed twice).
-    if (!helper || products * rows * n * k < MIN_SHARED_MACS) {
-      run(product(scratch[0]!, 0, products, allRows, allColumns));
-    } else if (products >= 2) {
-      const half = products >> 1;
-      helper.share(product(scratch[1]!, half, products - half, allRows, allColumns), () => run(product(scratch[0]!, 0, half, allRows, allColumns)));
-    } else if (n > rows) {
-      const middle = splitPoint(n, GEMM_TILE_COLUMNS);
-      helper.share(product(scratch[1]!, 0, 1, allRows, [middle, n]), () => run(product(scratch[0]!, 0, 1, allRows, [0, middle])));
-    } else {
-      const middle = splitPoint(rows, GEMM_TILE_ROWS);
-      helper.share(product(scratch[1]!, 0, 1, [middle, rows], allColumns), () => run(product(scratch[0]!, 0, 1, [0, middle], allColumns)));
+  const cut = (size: number, tile: number, i: number) => Math.min(size, Math.round((size * i) / ways / tile) * tile);
+  const parts = scratch.map((s, i): GemmArgs => {
+    if (ways === 1) return product(s, 0, products, allRows, allColumns);
+    if (products >= 2) {
+      const [first, last] = [Math.floor((products * i) / ways), Math.floor((products * (i + 1)) / ways)];
+      return product(s, first, last - first, allRows, allColumns);
     }
+    if (n > rows) return product(s, 0, 1, allRows, [cut(n, GEMM_TILE_COLUMNS, i), i === ways - 1 ? n : cut(n, GEMM_TILE_COLUMNS, i + 1)]);
+    return product(s, 0, 1, [cut(rows, GEMM_TILE_ROWS, i), i === ways - 1 ? rows : cut(rows, GEMM_TILE_ROWS, i + 1)], allColumns);
+  });
+  try {
+    const run = (args: number[]) => kernels.batch_matmul(...(args as GemmArgs));
+    if (ways === 1) run(parts[0]!);
+    else threads!.run(parts, run);
   } finally {
-    for (const pointer of allocated) if (pointer) wasmBackend.wasm._free(pointer);
+    for (const pointer of allocated) wasmBackend.wasm._free(pointer);
   }
   return out;
 }
