@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { writeReferenceShapedModel } from '../tests/support/reference-shape.ts';
 import { jsonlPairsOfLengths, runCli } from './cli-run.ts';
 import { xnliLikeLengths } from './data.bench.ts';
-import { REFERENCE_EVAL_PAIRS, REFERENCE_EXAMPLES, REFERENCE_LANGUAGES } from './reference-run.ts';
+import { REFERENCE_EVAL_PAIRS, REFERENCE_EXAMPLES, REFERENCE_LANGUAGES, referenceEvaluations } from './reference-run.ts';
+import { TRAIN_DEFAULTS, totalTrainSteps } from '../src/train/trainer.ts';
 
 const BATCH = 8;
 /** Steps per epoch of the measured run: the first is warm-up, the other three are timed. */
@@ -45,12 +46,11 @@ export async function featureCacheProjection(log: (line: string) => void): Promi
     const evalPairsPerSecond = await loggedMetric(join(work, 'out', 'runs'), 'eval_en_samples_per_second');
 
     const stepsPerEpoch = Math.ceil(REFERENCE_EXAMPLES / BATCH);
-    const steps = 3 * stepsPerEpoch;
-    // Every 500 steps, and the trainer's own at the end.
-    const evaluations = Math.floor(steps / 500) + (steps % 500 === 0 ? 0 : 1);
+    const steps = totalTrainSteps(REFERENCE_EXAMPLES, { ...TRAIN_DEFAULTS, batchSize: BATCH });
+    const evaluations = referenceEvaluations(steps);
     const projected = {
       firstEpochSeconds: stepsPerEpoch * firstEpochSecondsPerStep,
-      laterEpochsSeconds: 2 * stepsPerEpoch * laterEpochSecondsPerStep,
+      laterEpochsSeconds: (steps - stepsPerEpoch) * laterEpochSecondsPerStep,
       evalSeconds: (evaluations * REFERENCE_LANGUAGES.length * REFERENCE_EVAL_PAIRS) / evalPairsPerSecond,
       totalSeconds: 0,
     };

@@ -29,6 +29,11 @@ export const REFERENCE_EXAMPLES = 15_000;
 export const REFERENCE_EVAL_PAIRS = 2_490;
 const MEGABATCH_STEPS = 50;
 
+/** The reference run's evaluations over `steps`: every 500 steps, and the trainer's own at the end. */
+export function referenceEvaluations(steps: number): number {
+  return Math.floor(steps / TRAIN_DEFAULTS.evalSteps) + (steps % TRAIN_DEFAULTS.evalSteps === 0 ? 0 : 1);
+}
+
 export interface ReferenceRunOptions {
   /** Timed steps after the warm-up megabatch; rounded up to whole megabatches (50 steps). */
   windowSteps: number;
@@ -86,7 +91,7 @@ export async function referenceRun(model: BenchModel, options: ReferenceRunOptio
     }, padTokenId: 0, maxLength: 512 });
     const trainSecondsPerStep = trainSeconds / window;
     const warm = REFERENCE_LANGUAGES.slice(1).map((language) => evalSecondsPerLanguage[language]!);
-    const evaluations = Math.floor(steps / TRAIN_DEFAULTS.evalSteps) + (steps % TRAIN_DEFAULTS.evalSteps === 0 ? 0 : 1);
+    const evaluations = referenceEvaluations(steps);
     const projectedTrainSeconds = trainSecondsPerStep * steps;
     const projectedEvalSeconds = evaluations * REFERENCE_LANGUAGES.length * (warm.reduce((a, b) => a + b, 0) / warm.length);
     return {

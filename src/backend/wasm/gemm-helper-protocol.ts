@@ -1,6 +1,6 @@
 /**
- * The control block a second thread shares with the wasm kernels' caller, so that a matrix product can run on two
- * cores (src/backend/gemm-helper.ts): 32 int32s in tfjs's shared wasm memory. Slot 0 is the state; slots 1-16 are
+ * The control block each helper thread (gemm-helper.ts) shares with the wasm kernels' caller, so that a matrix
+ * product runs on several cores: 32 int32s in tfjs's shared wasm memory. Slot 0 is the state; slots 1-16 are
  * `batch_matmul`'s arguments for the helper's share of the product.
  */
 export const GEMM_CONTROL_BYTES = 128;

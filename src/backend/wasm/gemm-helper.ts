@@ -1,4 +1,4 @@
-// A second thread for the wasm kernels' matrix products: it instantiates the same kernels on tfjs's shared memory
+// A helper thread for the wasm kernels' matrix products (one per core beyond the first, gemm-threads.ts): it instantiates the same kernels on tfjs's shared memory
 // and, each time the caller sets the control block to Go, computes its share of the product, then sets Done.
 import { GEMM_ARGS, GemmState, type GemmHelperStart } from './gemm-helper-protocol.ts';
 

@@ -11,12 +11,9 @@ export class GemmThreads {
   /** Helpers for every core but this thread's (at most MAX_THREADS in all), or null where none can start. */
   static async start(memory: WebAssembly.Memory, kernels: ArrayBuffer, malloc: (bytes: number) => number, free: (pointer: number) => void): Promise<GemmThreads | null> {
     const cores = Math.min(MAX_THREADS, globalThis.navigator?.hardwareConcurrency ?? 1);
-    const helpers: GemmHelper[] = [];
-    for (let i = 1; i < cores; i++) {
-      const helper = await GemmHelper.start(memory, kernels, malloc, free);
-      if (!helper) break;
-      helpers.push(helper);
-    }
+    // Started together: each worker takes a while to load and compile the kernels.
+    const started = await Promise.all(Array.from({ length: cores - 1 }, () => GemmHelper.start(memory, kernels, malloc, free)));
+    const helpers = started.filter((helper): helper is GemmHelper => helper !== null);
     return helpers.length > 0 ? new GemmThreads(helpers) : null;
   }
 

@@ -129,15 +129,16 @@ export function wasmBatchMatMul(backend: object, a: TensorInfo, b: TensorInfo, t
   const scratchBytes = kernels.gemm_scratch_floats(n) * 4 + CACHE_LINE;
   const allocated = Array.from({ length: ways }, () => wasmBackend.wasm._malloc(scratchBytes));
   const scratch = allocated.map((pointer) => Math.ceil(pointer / CACHE_LINE) * CACHE_LINE);
-  const cut = (size: number, tile: number, i: number) => Math.min(size, Math.round((size * i) / ways / tile) * tile);
+  // Part i of `size` split `ways` ways: [cut(i), cut(i + 1)), cuts on multiples of `tile`, the last at `size`.
+  const cut = (size: number, tile: number, i: number) => (i === ways ? size : Math.min(size, Math.round((size * i) / ways / tile) * tile));
+  const span = (size: number, tile: number, i: number) => [cut(size, tile, i), cut(size, tile, i + 1)];
   const parts = scratch.map((s, i): GemmArgs => {
     if (ways === 1) return product(s, 0, products, allRows, allColumns);
     if (products >= 2) {
-      const [first, last] = [Math.floor((products * i) / ways), Math.floor((products * (i + 1)) / ways)];
-      return product(s, first, last - first, allRows, allColumns);
+      const [first, last] = span(products, 1, i);
+      return product(s, first!, last! - first!, allRows, allColumns);
     }
-    if (n > rows) return product(s, 0, 1, allRows, [cut(n, GEMM_TILE_COLUMNS, i), i === ways - 1 ? n : cut(n, GEMM_TILE_COLUMNS, i + 1)]);
-    return product(s, 0, 1, [cut(rows, GEMM_TILE_ROWS, i), i === ways - 1 ? rows : cut(rows, GEMM_TILE_ROWS, i + 1)], allColumns);
+    return n > rows ? product(s, 0, 1, allRows, span(n, GEMM_TILE_COLUMNS, i)) : product(s, 0, 1, span(rows, GEMM_TILE_ROWS, i), allColumns);
   });
   try {
     const run = (args: number[]) => kernels.batch_matmul(...(args as GemmArgs));
