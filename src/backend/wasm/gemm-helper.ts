@@ -1,6 +1,6 @@
 // A helper thread for the wasm kernels' matrix products (one per core beyond the first, gemm-threads.ts): it instantiates the same kernels on tfjs's shared memory
 // and, each time the caller sets the control block to Go, computes its share of the product, then sets Done.
-import { GEMM_ARGS, GemmState, type GemmHelperStart } from './gemm-helper-protocol.ts';
+import { GEMM_ARGS, GemmState, waitWhile, type GemmHelperStart } from './gemm-helper-protocol.ts';
 
 interface Kernels {
   batch_matmul(...args: number[]): void;
@@ -14,7 +14,7 @@ self.onmessage = async ({ data }: MessageEvent<GemmHelperStart>) => {
   for (;;) {
     // A fresh view each time: the memory may have grown since.
     let slots = new Int32Array(data.memory.buffer);
-    Atomics.wait(slots, state, GemmState.Idle);
+    waitWhile(slots, state, GemmState.Idle, true);
     const now = Atomics.load(slots, state);
     if (now === GemmState.Stop) return;
     if (now !== GemmState.Go) continue;

@@ -1,4 +1,4 @@
-import { GEMM_ARGS, GEMM_CONTROL_BYTES, GemmState, type GemmHelperStart } from './gemm-helper-protocol.ts';
+import { GEMM_ARGS, GEMM_CONTROL_BYTES, GemmState, waitWhile, type GemmHelperStart } from './gemm-helper-protocol.ts';
 
 /**
  * The caller's side of the helper threads for matrix products (gemm-helper.ts), one per core beyond the first:
@@ -88,7 +88,7 @@ class GemmHelper {
   end(): void {
     const state = this.control >>> 2;
     const slots = new Int32Array(this.memory.buffer);
-    waitWhile(slots, state, GemmState.Go);
+    waitWhile(slots, state, GemmState.Go, canBlock);
     Atomics.store(slots, state, GemmState.Idle);
   }
 
@@ -98,17 +98,6 @@ class GemmHelper {
     Atomics.notify(slots, this.control >>> 2);
     this.worker.terminate();
     this.free(this.control);
-  }
-}
-
-/** Blocks while slots[index] is `value`: Atomics.wait in a worker; a spin where blocking is not allowed (a page's main thread). */
-function waitWhile(slots: Int32Array, index: number, value: number): void {
-  if (canBlock) {
-    while (Atomics.load(slots, index) === value) Atomics.wait(slots, index, value);
-    return;
-  }
-  while (Atomics.load(slots, index) === value) {
-    // spin: the helper's share takes about as long as ours, so this is short
   }
 }
 
