@@ -5,7 +5,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { formatDuration } from '../src/format.ts';
 import { parseTrainArgs, TRAIN_FLAGS, UsageError as ConfigUsageError } from '../src/config/train-args.ts';
 import { validateRunConfig, type RunConfig } from '../src/config/run-config.ts';
-import { XNLI_LANGUAGES } from '../src/data/xnli-facts.ts';
+import { SETTINGS, usageLines } from '../src/config/settings.ts';
 import { DEMO_LANGUAGES, DEMO_TRAINING } from '../src/config/url-query.ts';
 import { describeActivity } from '../src/train/activity.ts';
 import type { DataSource, ModelSource, TrainJob } from '../src/train/job.ts';
@@ -29,30 +29,9 @@ Trains sequence classifiers on English XNLI (or a local file) and evaluates them
 reference trainer's semantics, running the app's own training code in headless Chromium.
 
 The reference's flags (same names, same defaults):
-  --model-names ID|DIR ...        Hub model ids or local model folders, trained one after the other
-  --eval-datasets-names LANG ...  XNLI languages to evaluate on: ${XNLI_LANGUAGES.join(' ')}
-  --output-dir DIR                checkpoints and run records go here (default: logs)
-  --batch-size N                  training batch size (default: 8)
-  --num-train-batches N           training EXAMPLES kept, despite the name (default: 15000); alias --num-train-samples
-  --num-train-epochs X            epochs, a float (default: 3.0)
-  --eval-steps N                  evaluate every N optimizer steps (default: 500)
-  --seed N                        seed of the training sample's shuffle (default: 73)
+${usageLines(SETTINGS.filter((s) => s.reference))}
 Ours:
-  --learning-rate X               AdamW peak learning rate, decayed linearly to 0 (default: 5e-5)
-  --logging-steps N               log the mean loss every N steps (default: 500)
-  --save-steps N                  checkpoint every N steps (default: 500; also at the end)
-  --max-steps N                   stop after N steps, overriding the epochs (default: -1, none)
-  --max-length N                  truncate pairs to N tokens (default: the tokenizer's model_max_length)
-  --backend NAME                  auto | webgpu | webgl | wasm | cpu (default: auto, the best available)
-  --train-file PATH               train on this XNLI parquet, JSONL (premise, hypothesis, label) or XNLI TSV
-  --eval-file LANG=PATH           evaluate LANG on this file instead of XNLI validation (repeatable; TSV: LANG rows)
-  --no-shuffle                    file order, consecutive batches, no length grouping (exact comparisons)
-  --feature-extraction-cache      feature-extraction only: run the frozen encoder once per example (no encoder
-                                  dropout), later epochs train only the head (about 3x faster over 3 epochs)
-  --hub-endpoint URL              Hub or mirror (default: $HF_ENDPOINT or https://huggingface.co)
-  --mlflow-tracking-uri URI       http(s)://host:port logs live to an MLflow server; a folder or file:// URI is the
-                                  file store to write (default: $MLFLOW_TRACKING_URI or <output-dir>/mlruns)
-  --revision REV                  model revision: branch, tag or commit (default: main)
+${usageLines(SETTINGS.filter((s) => !s.reference && !s.positional))}
   --resume-from-checkpoint [PATH] continue the job in --output-dir: finished models are skipped, an interrupted
                                   run goes on from its last complete checkpoint (or from PATH, a checkpoint-N
                                   folder), the other models train after it; the settings must be the same

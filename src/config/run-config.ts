@@ -1,9 +1,7 @@
-import type { Technique } from '../train/trainer.ts';
-
 import { XNLI_LANGUAGES } from '../data/xnli-facts.ts';
-export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKENDS)[number];
-export const TECHNIQUES: readonly Technique[] = ['fine-tune', 'feature-extraction'];
+import { SETTINGS, settingDefaults, type Audience, type BackendChoice, type Technique } from './settings.ts';
+
+export { BACKENDS, TECHNIQUES, type BackendChoice, type Technique } from './settings.ts';
 
 /** One run configuration, whether it comes from the page's form, a URL query or the command line. */
 export interface RunConfig {
@@ -38,28 +36,8 @@ export interface RunConfig {
   mlflowTrackingUri?: string;
 }
 
-/** The reference's defaults (shared/REFERENCE.md). */
-export const REFERENCE_DEFAULTS: RunConfig = {
-  technique: 'fine-tune',
-  modelNames: [],
-  evalLanguages: [],
-  outputDir: 'logs',
-  batchSize: 8,
-  numTrainExamples: 15000,
-  numTrainEpochs: 3,
-  evalSteps: 500,
-  seed: 73,
-  learningRate: 5e-5,
-  loggingSteps: 500,
-  saveSteps: 500,
-  maxSteps: -1,
-  maxLength: 0,
-  backend: 'auto',
-  evalFiles: {},
-  shuffle: true,
-  hubEndpoint: 'https://huggingface.co',
-  revision: 'main',
-};
+/** The reference's defaults (shared/REFERENCE.md), from the settings table. */
+export const REFERENCE_DEFAULTS: RunConfig = settingDefaults();
 
 /** A Hub model id or a folder path (local:<folder> names a model folder picked in the page). */
 export const isModelName = (name: string) => /^(local:)?[\w.\-/]+$/.test(name);
@@ -74,14 +52,15 @@ export interface ConfigIssue {
  * Every problem with a configuration, each naming its setting (so a form can mark the field). `audience` picks
  * how settings are named where it matters: the CLI's flags, or the page's fields.
  */
-export function configIssues(config: RunConfig, audience: 'cli' | 'page' = 'cli'): ConfigIssue[] {
+export function configIssues(config: RunConfig, audience: Audience = 'cli'): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const add = (setting: keyof RunConfig, message: string) => issues.push({ setting, message });
   const cli = audience === 'cli';
-  const positiveInt = (setting: keyof RunConfig, name: string, value: number) => {
-    if (!Number.isInteger(value) || value <= 0) add(setting, `${name} must be a positive integer, got ${value}`);
-  };
-  if (!TECHNIQUES.includes(config.technique)) add('technique', `technique must be fine-tune or feature-extraction, got "${config.technique}"`);
+  for (const setting of SETTINGS) {
+    const problem = setting.check?.(config[setting.key] as never, audience);
+    if (problem) add(setting.key, problem);
+  }
+  // What no single value says: how settings go together.
   if (config.featureExtractionCache && config.technique !== 'feature-extraction') add('featureExtractionCache', 'the feature-extraction cache works with technique feature-extraction only');
   if (config.modelNames.length === 0) add('modelNames', cli ? 'name at least one model (--model-names), e.g. bert-base-multilingual-cased' : 'tick at least one model');
   for (const name of config.modelNames) {
@@ -95,22 +74,6 @@ export function configIssues(config: RunConfig, audience: 'cli' | 'page' = 'cli'
       add('evalLanguages', `XNLI has no language "${language}"; choose from: ${XNLI_LANGUAGES.join(' ')}${cli ? ` (or give --eval-file ${language}=PATH)` : ''}`);
     }
   }
-  positiveInt('batchSize', 'batch size', config.batchSize);
-  positiveInt('numTrainExamples', 'number of training examples', config.numTrainExamples);
-  if (!(config.numTrainEpochs > 0)) add('numTrainEpochs', `number of epochs must be positive, got ${config.numTrainEpochs}`);
-  positiveInt('evalSteps', 'eval steps', config.evalSteps);
-  positiveInt('loggingSteps', 'logging steps', config.loggingSteps);
-  positiveInt('saveSteps', 'save steps', config.saveSteps);
-  if (!Number.isInteger(config.seed) || config.seed < 0) add('seed', `seed must be a non-negative integer, got ${config.seed}`);
-  if (!(config.learningRate > 0 && config.learningRate < 1)) add('learningRate', `learning rate must be in (0, 1), got ${config.learningRate}`);
-  if (!Number.isInteger(config.maxSteps) || config.maxSteps === 0 || config.maxSteps < -1) {
-    add('maxSteps', cli ? `max steps must be a positive integer (or -1 for none), got ${config.maxSteps}` : `the step limit must be a positive integer (or empty for none), got ${config.maxSteps}`);
-  }
-  if (!Number.isInteger(config.maxLength) || config.maxLength < 0 || config.maxLength === 1 || config.maxLength === 2) {
-    add('maxLength', `max length must be 0 (the model's) or an integer of at least 3, got ${config.maxLength}`);
-  }
-  if (!(BACKENDS as readonly string[]).includes(config.backend)) add('backend', `backend must be one of ${BACKENDS.join(', ')}, got "${config.backend}"`);
-  if (!/^https?:\/\//.test(config.hubEndpoint)) add('hubEndpoint', `hub endpoint must be an http(s) URL, got "${config.hubEndpoint}"`);
   return issues;
 }
 

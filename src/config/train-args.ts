@@ -1,39 +1,14 @@
-import { REFERENCE_DEFAULTS, TECHNIQUES, type BackendChoice, type RunConfig } from './run-config.ts';
-import type { Technique } from '../train/trainer.ts';
+import { REFERENCE_DEFAULTS, TECHNIQUES, type RunConfig, type Technique } from './run-config.ts';
+import { SETTINGS, type Setting } from './settings.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-type FlagKind = 'list' | 'int' | 'float' | 'string' | 'switch' | 'pair';
+/** Every flag of the settings table (aliases included), to its setting. */
+const FLAGS = new Map<string, Setting>(SETTINGS.filter((s) => !s.positional).flatMap((s) => [s.flag, ...(s.aliases ?? [])].map((flag) => [flag, s] as const)));
 
-/** The reference's flags (same names, same defaults) and ours. */
-const FLAGS: Record<string, { kind: FlagKind; key: keyof RunConfig | 'evalFile' }> = {
-  '--model-names': { kind: 'list', key: 'modelNames' },
-  '--eval-datasets-names': { kind: 'list', key: 'evalLanguages' },
-  '--output-dir': { kind: 'string', key: 'outputDir' },
-  '--batch-size': { kind: 'int', key: 'batchSize' },
-  '--num-train-batches': { kind: 'int', key: 'numTrainExamples' },
-  '--num-train-samples': { kind: 'int', key: 'numTrainExamples' },
-  '--num-train-epochs': { kind: 'float', key: 'numTrainEpochs' },
-  '--eval-steps': { kind: 'int', key: 'evalSteps' },
-  '--seed': { kind: 'int', key: 'seed' },
-  '--learning-rate': { kind: 'float', key: 'learningRate' },
-  '--logging-steps': { kind: 'int', key: 'loggingSteps' },
-  '--save-steps': { kind: 'int', key: 'saveSteps' },
-  '--max-steps': { kind: 'int', key: 'maxSteps' },
-  '--max-length': { kind: 'int', key: 'maxLength' },
-  '--backend': { kind: 'string', key: 'backend' },
-  '--train-file': { kind: 'string', key: 'trainFile' },
-  '--eval-file': { kind: 'pair', key: 'evalFile' },
-  '--no-shuffle': { kind: 'switch', key: 'shuffle' },
-  '--feature-extraction-cache': { kind: 'switch', key: 'featureExtractionCache' },
-  '--hub-endpoint': { kind: 'string', key: 'hubEndpoint' },
-  '--revision': { kind: 'string', key: 'revision' },
-  '--mlflow-tracking-uri': { kind: 'string', key: 'mlflowTrackingUri' },
-};
-
-export const TRAIN_FLAGS = Object.keys(FLAGS);
+export const TRAIN_FLAGS = [...FLAGS.keys()];
 
 function parseNumber(flag: string, text: string | undefined, integer: boolean): number {
   if (text === undefined || text.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -46,8 +21,8 @@ function parseNumber(flag: string, text: string | undefined, integer: boolean): 
 
 /**
  * `xnli-train <fine-tune|feature-extraction> [flags]` → a RunConfig on the reference's defaults.
- * `env` supplies HF_ENDPOINT as the default Hub endpoint, as huggingface_hub does, and MLFLOW_TRACKING_URI as
- * MLflow's clients read it.
+ * `env` supplies the defaults the table names a variable for: HF_ENDPOINT as huggingface_hub reads it, and
+ * MLFLOW_TRACKING_URI as MLflow's clients do.
  */
 export function parseTrainArgs(argv: string[], env: Record<string, string | undefined> = {}): RunConfig {
   const [technique, ...rest] = argv;
@@ -55,14 +30,13 @@ export function parseTrainArgs(argv: string[], env: Record<string, string | unde
     throw new UsageError(`the first argument is the technique: fine-tune or feature-extraction, got "${technique ?? ''}"`);
   }
   const config: RunConfig = { ...REFERENCE_DEFAULTS, technique: technique as Technique, evalFiles: {} };
-  if (env.HF_ENDPOINT) config.hubEndpoint = env.HF_ENDPOINT;
-  if (env.MLFLOW_TRACKING_URI) config.mlflowTrackingUri = env.MLFLOW_TRACKING_URI;
+  const target = config as unknown as Record<string, unknown>;
+  for (const s of SETTINGS) if (s.env && env[s.env]) target[s.key] = env[s.env];
   for (let i = 0; i < rest.length; i++) {
     const [flag, inline] = rest[i].startsWith('--') && rest[i].includes('=') ? [rest[i].slice(0, rest[i].indexOf('=')), rest[i].slice(rest[i].indexOf('=') + 1)] : [rest[i], undefined];
-    const spec = FLAGS[flag];
+    const spec = FLAGS.get(flag);
     if (!spec) throw new UsageError(`unknown argument "${rest[i]}"; run xnli-train --help for the flags`);
     const next = () => (inline !== undefined ? inline : rest[++i]);
-    const target = config as unknown as Record<string, unknown>;
     switch (spec.kind) {
       case 'list': {
         const values: string[] = inline !== undefined ? [inline] : [];
@@ -75,21 +49,21 @@ export function parseTrainArgs(argv: string[], env: Record<string, string | unde
       case 'float':
         target[spec.key] = parseNumber(flag, next(), spec.kind === 'int');
         break;
-      case 'string': {
+      case 'string':
+      case 'choice': {
         const value = next();
         if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
         target[spec.key] = value;
         break;
       }
       case 'switch':
-        if (spec.key === 'shuffle') config.shuffle = false;
-        else target[spec.key] = true;
+        target[spec.key] = !spec.negates;
         break;
       case 'pair': {
         const value = next() ?? '';
         const eq = value.indexOf('=');
-        if (eq <= 0 || eq === value.length - 1) throw new UsageError(`--eval-file takes LANG=PATH, got "${value}"`);
-        config.evalFiles[value.slice(0, eq)] = value.slice(eq + 1);
+        if (eq <= 0 || eq === value.length - 1) throw new UsageError(`${flag} takes ${spec.value}, got "${value}"`);
+        (target[spec.key] as Record<string, string>)[value.slice(0, eq)] = value.slice(eq + 1);
         break;
       }
     }
@@ -100,6 +74,5 @@ export function parseTrainArgs(argv: string[], env: Record<string, string | unde
   if (config.featureExtractionCache && config.technique !== 'feature-extraction') {
     throw new UsageError('--feature-extraction-cache works with feature-extraction only: fine-tuning changes the features every step');
   }
-  config.backend = config.backend as BackendChoice;
   return config;
 }

@@ -1,7 +1,7 @@
 // The page's URL query ⇄ RunConfig, so a link reproduces a set-up. Keys are the CLI's flag names without the
 // dashes (`batch-size=16`); lists are comma-separated. Every bad value is reported; none is silently replaced.
-import { BACKENDS, configIssues, isModelName, REFERENCE_DEFAULTS, TECHNIQUES, type BackendChoice, type RunConfig } from './run-config.ts';
-import type { Technique } from '../train/trainer.ts';
+import { configIssues, isModelName, REFERENCE_DEFAULTS, type RunConfig } from './run-config.ts';
+import { linkKey, SETTINGS, type Setting } from './settings.ts';
 import { XNLI_LANGUAGES } from '../data/xnli-facts.ts';
 
 /** The embedded offline demo (public/demo): a model folder and data files relative to the app. */
@@ -19,24 +19,12 @@ export const demoEvalFile = (language: string) => `./demo/xnli/${language}/valid
  */
 export const DEMO_TRAINING = { numTrainExamples: 3000, numTrainEpochs: 4, batchSize: 20, learningRate: 1e-3, evalSteps: 150, loggingSteps: 15, saveSteps: 200 } as const;
 
-type NumberKey = 'batchSize' | 'numTrainExamples' | 'numTrainEpochs' | 'evalSteps' | 'seed' | 'learningRate' | 'loggingSteps' | 'saveSteps' | 'maxSteps' | 'maxLength';
-
-const NUMBER_KEYS: Record<string, { key: NumberKey; integer: boolean }> = {
-  'batch-size': { key: 'batchSize', integer: true },
-  'num-train-batches': { key: 'numTrainExamples', integer: true },
-  'num-train-epochs': { key: 'numTrainEpochs', integer: false },
-  'eval-steps': { key: 'evalSteps', integer: true },
-  seed: { key: 'seed', integer: true },
-  'learning-rate': { key: 'learningRate', integer: false },
-  'logging-steps': { key: 'loggingSteps', integer: true },
-  'save-steps': { key: 'saveSteps', integer: true },
-  'max-steps': { key: 'maxSteps', integer: true },
-  'max-length': { key: 'maxLength', integer: true },
-};
-
+/** The settings a link can carry, by their key in it. */
+const LINK_SETTINGS = new Map(SETTINGS.filter((s) => s.inLinks).map((s) => [linkKey(s), s]));
 /** Keys the page itself reads that are not part of a run's set-up. */
 const PAGE_KEYS = new Set(['endpoint']);
-const OTHER_KEYS = ['technique', 'model-names', 'eval-datasets-names', 'backend', 'hub-endpoint', 'revision', 'data', 'no-shuffle', 'feature-extraction-cache'];
+/** Not a setting: `data=demo` points the run at the embedded sample's files. */
+const DATA_KEY = 'data';
 
 export interface QueryParseResult {
   config: RunConfig;
@@ -55,11 +43,6 @@ export interface LinkIssue {
   setting?: keyof RunConfig | 'data';
   message: string;
 }
-
-const SETTING_OF_KEY: Record<string, LinkIssue['setting']> = {
-  technique: 'technique', 'model-names': 'modelNames', 'eval-datasets-names': 'evalLanguages', backend: 'backend',
-  'hub-endpoint': 'hubEndpoint', revision: 'revision', data: 'data', 'feature-extraction-cache': 'featureExtractionCache',
-};
 
 const list = (value: string) => value.split(/[,\s]+/).map((s) => s.trim()).filter(Boolean);
 
@@ -85,49 +68,18 @@ export function configFromQuery(query: URLSearchParams | string, base: RunConfig
     const value = raw.trim();
     if (PAGE_KEYS.has(key)) continue;
     keys.push(key);
-    const numeric = NUMBER_KEYS[key];
-    if (numeric) {
-      const parsed = value === '' ? NaN : Number(value);
-      if (!Number.isFinite(parsed) || (numeric.integer && !Number.isInteger(parsed))) {
-        issues.push({ setting: numeric.key, message: `${key}=${raw}: not ${numeric.integer ? 'an integer' : 'a number'}; the form keeps ${base[numeric.key]}` });
-      } else config[numeric.key] = parsed;
+    if (key === DATA_KEY) {
+      if (value === 'demo') demoData = true;
+      else issues.push({ setting: 'data', message: `data=${raw}: the only data preset is "demo" (the embedded offline sample)` });
       continue;
     }
-    switch (key) {
-      case 'technique':
-        if (TECHNIQUES.includes(value as Technique)) config.technique = value as Technique;
-        else issues.push({ setting: SETTING_OF_KEY[key], message: `technique=${raw}: must be ${TECHNIQUES.join(' or ')}` });
-        break;
-      case 'model-names':
-        config.modelNames = list(value);
-        break;
-      case 'eval-datasets-names':
-        config.evalLanguages = list(value);
-        break;
-      case 'backend':
-        if ((BACKENDS as readonly string[]).includes(value)) config.backend = value as BackendChoice;
-        else issues.push({ setting: SETTING_OF_KEY[key], message: `backend=${raw}: must be one of ${BACKENDS.join(', ')}` });
-        break;
-      case 'hub-endpoint':
-        config.hubEndpoint = value;
-        break;
-      case 'revision':
-        if (value) config.revision = value;
-        else issues.push({ setting: SETTING_OF_KEY[key], message: 'revision=: empty; give a branch, tag or commit' });
-        break;
-      case 'no-shuffle':
-        config.shuffle = value === '0' || value === 'false';
-        break;
-      case 'feature-extraction-cache':
-        config.featureExtractionCache = !(value === '0' || value === 'false');
-        break;
-      case 'data':
-        if (value === 'demo') demoData = true;
-        else issues.push({ setting: SETTING_OF_KEY[key], message: `data=${raw}: the only data preset is "demo" (the embedded offline sample)` });
-        break;
-      default:
-        issues.push({ message: `${key}=${raw}: unknown setting; known: ${[...OTHER_KEYS, ...Object.keys(NUMBER_KEYS)].join(', ')}` });
+    const setting = LINK_SETTINGS.get(key);
+    if (!setting) {
+      issues.push({ message: `${key}=${raw}: unknown setting; known: ${[...LINK_SETTINGS.keys(), DATA_KEY].join(', ')}` });
+      continue;
     }
+    const problem = readLinkValue(config, setting, key, raw, value, base);
+    if (problem) issues.push({ setting: setting.key, message: problem });
   }
   if (demoData) {
     const missing = config.evalLanguages.filter((l) => !(DEMO_LANGUAGES as readonly string[]).includes(l));
@@ -153,22 +105,53 @@ export function configFromQuery(query: URLSearchParams | string, base: RunConfig
   return { config: result, errors: issues.map((i) => i.message), issues, keys };
 }
 
-/** The set-up → a query holding every setting that differs from the reference's defaults, plus models and languages. */
+/** Sets `setting` from a link's value; what is wrong with the value (the base's value kept), or null. */
+function readLinkValue(config: RunConfig, setting: Setting, key: string, raw: string, value: string, base: RunConfig): string | null {
+  const target = config as unknown as Record<string, unknown>;
+  switch (setting.kind) {
+    case 'int':
+    case 'float': {
+      const integer = setting.kind === 'int';
+      const parsed = value === '' ? NaN : Number(value);
+      if (!Number.isFinite(parsed) || (integer && !Number.isInteger(parsed))) return `${key}=${raw}: not ${integer ? 'an integer' : 'a number'}; the form keeps ${formatKept(base[setting.key])}`;
+      target[setting.key] = parsed;
+      return null;
+    }
+    case 'choice':
+      if (!setting.choices!.includes(value)) return `${key}=${raw}: must be ${setting.choices!.length === 2 ? setting.choices!.join(' or ') : `one of ${setting.choices!.join(', ')}`}`;
+      target[setting.key] = value;
+      return null;
+    case 'list':
+      target[setting.key] = list(value);
+      return null;
+    case 'switch': {
+      const on = !(value === '0' || value === 'false');
+      target[setting.key] = setting.negates ? !on : on;
+      return null;
+    }
+    default:
+      if (value === '') return `${key}=: empty; the form keeps ${formatKept(base[setting.key])}`;
+      target[setting.key] = value;
+      return null;
+  }
+}
+
+/** The set-up → a query holding its technique, models and languages, and every other setting that differs from the reference's defaults. */
 export function configToQuery(config: RunConfig): URLSearchParams {
   const params = new URLSearchParams();
-  params.set('technique', config.technique);
-  // Files picked in the page (local:...) cannot travel in a link; the Hub token is not part of RunConfig at all.
-  const modelNames = config.modelNames.filter((name) => !name.startsWith('local:'));
-  if (modelNames.length) params.set('model-names', modelNames.join(','));
-  if (config.evalLanguages.length) params.set('eval-datasets-names', config.evalLanguages.join(','));
-  for (const [name, { key }] of Object.entries(NUMBER_KEYS)) {
-    if (config[key] !== REFERENCE_DEFAULTS[key]) params.set(name, String(config[key]));
+  for (const [key, setting] of LINK_SETTINGS) {
+    const value = config[setting.key];
+    // Files picked in the page (local:...) cannot travel in a link; the Hub token is not part of RunConfig at all.
+    if (setting.key === 'modelNames') {
+      const names = config.modelNames.filter((name) => !name.startsWith('local:'));
+      if (names.length) params.set(key, names.join(','));
+    } else if (setting.key === 'technique') params.set(key, config.technique);
+    else if (setting.kind === 'switch') {
+      if (setting.negates ? value === false : value === true) params.set(key, '1');
+    } else if (Array.isArray(value)) {
+      if (value.join(',') !== (REFERENCE_DEFAULTS[setting.key] as string[]).join(',')) params.set(key, value.join(','));
+    } else if (value !== REFERENCE_DEFAULTS[setting.key]) params.set(key, String(value));
   }
-  if (config.backend !== REFERENCE_DEFAULTS.backend) params.set('backend', config.backend);
-  if (config.hubEndpoint !== REFERENCE_DEFAULTS.hubEndpoint) params.set('hub-endpoint', config.hubEndpoint);
-  if (config.revision !== REFERENCE_DEFAULTS.revision) params.set('revision', config.revision);
-  if (!config.shuffle) params.set('no-shuffle', '1');
-  if (config.featureExtractionCache) params.set('feature-extraction-cache', '1');
-  if (usesDemoData(config)) params.set('data', 'demo');
+  if (usesDemoData(config)) params.set(DATA_KEY, 'demo');
   return params;
 }

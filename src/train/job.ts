@@ -10,8 +10,9 @@ import { loadSequenceClassifier, type SequenceClassifier } from '../model/classi
 import { PairTokenizer, loadTokenizerFiles } from '../tokenize/pair-tokenizer.ts';
 import { modelMaxPositions } from '../model/architecture.ts';
 import { experimentName, type RunConfig } from '../config/run-config.ts';
+import { SETTINGS } from '../config/settings.ts';
 import { newRunId, type MetricPoint, type RunRecord } from './run-record.ts';
-import { train, totalTrainSteps, TRAIN_DEFAULTS, type LabelledPair, type Technique, type TrainOptions, type TrainProgress } from './trainer.ts';
+import { train, totalTrainSteps, trainOptionsOf, type LabelledPair, type Technique, type TrainOptions, type TrainProgress } from './trainer.ts';
 import { estimateTrainingMemory, wasmFitProblem } from '../model/memory-estimate.ts';
 import { checkpointFiles } from './checkpoint.ts';
 import type { CheckpointFile } from './checkpoint-stream.ts';
@@ -92,16 +93,9 @@ export function runParams(job: TrainJob, model: SequenceClassifier, options: Tra
   const args: Record<string, unknown> = {
     output_dir: `${job.config.outputDir}/checkpoints/${runName}`,
     run_name: runName,
-    learning_rate: options.learningRate,
-    num_train_epochs: options.numTrainEpochs,
-    max_steps: options.maxSteps,
-    per_device_train_batch_size: options.batchSize,
+    ...Object.fromEntries(SETTINGS.filter((s) => s.hfName).map((s) => [s.hfName, options[s.key as keyof TrainOptions]])),
     per_device_eval_batch_size: options.evalBatchSize,
-    logging_steps: options.loggingSteps,
-    eval_steps: options.evalSteps,
-    save_steps: options.saveSteps,
     evaluation_strategy: 'steps',
-    seed: options.seed,
     max_grad_norm: options.maxGradNorm,
     adam_beta1: options.adam.beta1,
     adam_beta2: options.adam.beta2,
@@ -121,23 +115,6 @@ export function runParams(job: TrainJob, model: SequenceClassifier, options: Tra
   };
   for (const [k, v] of Object.entries(args)) params[k] = typeof v === 'string' ? v : JSON.stringify(v);
   return params;
-}
-
-export function trainOptionsOf(config: RunConfig): TrainOptions {
-  return {
-    ...TRAIN_DEFAULTS,
-    technique: config.technique,
-    batchSize: config.batchSize,
-    numTrainEpochs: config.numTrainEpochs,
-    maxSteps: config.maxSteps,
-    learningRate: config.learningRate,
-    loggingSteps: config.loggingSteps,
-    evalSteps: config.evalSteps,
-    saveSteps: config.saveSteps,
-    seed: config.seed,
-    shuffle: config.shuffle,
-    featureCache: config.technique === 'feature-extraction' && Boolean(config.featureExtractionCache),
-  };
 }
 
 /** What an interrupted job already did, by model name (as the job's `models` name them). */

@@ -13,6 +13,8 @@ import { SeededRandom } from './rng.ts';
 import { FeatureCache } from './feature-cache.ts';
 import { EngineTraining, engineUnsupported } from '../engine/webgpu/training.ts';
 import type { MetricPoint } from './run-record.ts';
+import { REFERENCE_DEFAULTS, type RunConfig } from '../config/run-config.ts';
+import { TRAINER_SETTINGS } from '../config/settings.ts';
 
 import type { TrainingTechnique } from '../model/classifier.ts';
 
@@ -48,22 +50,22 @@ export interface TrainOptions {
   webgpuEngine?: boolean;
 }
 
-export const TRAIN_DEFAULTS: TrainOptions = {
-  technique: 'fine-tune',
-  batchSize: 8,
-  evalBatchSize: 8,
-  numTrainEpochs: 3,
-  maxSteps: -1,
-  learningRate: 5e-5,
-  warmupSteps: 0,
-  loggingSteps: 500,
-  evalSteps: 500,
-  saveSteps: 500,
-  maxGradNorm: 1,
-  seed: 73,
-  shuffle: true,
-  adam: ADAMW_DEFAULTS,
-};
+/** What the reference's Trainer fixes and no setting changes (shared/REFERENCE.md). */
+const TRAINER_CONSTANTS = { evalBatchSize: 8, warmupSteps: 0, maxGradNorm: 1, adam: ADAMW_DEFAULTS };
+
+/** A run's configuration as the trainer's options: the technique, and the settings the table marks `trains`. */
+export function trainOptionsOf(config: RunConfig): TrainOptions {
+  const options: Record<string, unknown> = {
+    ...TRAINER_CONSTANTS,
+    technique: config.technique,
+    featureCache: config.technique === 'feature-extraction' && Boolean(config.featureExtractionCache),
+  };
+  for (const key of TRAINER_SETTINGS) options[key] = config[key];
+  return options as unknown as TrainOptions;
+}
+
+/** The reference's defaults, as the trainer's options. */
+export const TRAIN_DEFAULTS: TrainOptions = trainOptionsOf(REFERENCE_DEFAULTS);
 
 export interface LabelledPair {
   pair: EncodedPair;

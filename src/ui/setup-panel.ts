@@ -3,34 +3,23 @@
 // one RunConfig, marks every problem on its field (a link's bad values too, the same way), and keeps Start
 // disabled, saying why, while the set-up cannot train. The Hub token and picked local files are held outside it
 // (hub-token.ts, local-files.ts): a RunConfig goes into links, params and exports.
-import { BACKENDS, configIssues, REFERENCE_DEFAULTS, TECHNIQUES, type BackendChoice, type RunConfig } from '../config/run-config.ts';
+import { BACKENDS, configIssues, REFERENCE_DEFAULTS, TECHNIQUES, type BackendChoice, type RunConfig, type Technique } from '../config/run-config.ts';
+import { settingOf, SETTINGS, type Setting as SettingSpec } from '../config/settings.ts';
 import { languageLabel, XNLI_LANGUAGES } from '../data/xnli-facts.ts';
 import { DEMO_LANGUAGES, DEMO_MODEL, DEMO_TRAINING, usesDemoData, withDemoData, type LinkIssue } from '../config/url-query.ts';
-import type { Technique } from '../train/trainer.ts';
 import { el } from './dom.ts';
 import { rememberedHubToken, setHubToken } from './hub-token.ts';
 import { addLocalDataFile, addLocalModel, isLocalName, localDataFile, localModelUrls } from './local-files.ts';
 import { PRESETS, REFERENCE_MODELS } from './presets.ts';
 import { isAppPath } from './sources.ts';
 
-const SAMPLE_HELP = 'English pairs drawn with the seed';
-
-type NumberField = 'batchSize' | 'numTrainExamples' | 'numTrainEpochs' | 'evalSteps' | 'seed' | 'learningRate' | 'maxSteps' | 'loggingSteps' | 'saveSteps';
 type Setting = keyof RunConfig | 'data';
 
-const TRAINING_FIELDS: { key: NumberField; label: string; step: string; min: string; help?: string }[] = [
-  { key: 'numTrainExamples', label: 'Training examples', step: '1', min: '1', help: SAMPLE_HELP },
-  { key: 'numTrainEpochs', label: 'Epochs', step: 'any', min: '0' },
-  { key: 'batchSize', label: 'Batch size', step: '1', min: '1' },
-  { key: 'learningRate', label: 'Learning rate', step: 'any', min: '0' },
-  { key: 'evalSteps', label: 'Evaluate every (steps)', step: '1', min: '1' },
-];
-const ADVANCED_FIELDS: { key: NumberField; label: string; step: string; min: string; help?: string }[] = [
-  { key: 'seed', label: 'Seed', step: '1', min: '0' },
-  { key: 'loggingSteps', label: 'Log loss every (steps)', step: '1', min: '1' },
-  { key: 'saveSteps', label: 'Save a checkpoint every (steps)', step: '1', min: '1', help: 'a reload or crash loses at most this much training' },
-  { key: 'maxSteps', label: 'Stop after (steps)', step: '1', min: '1', help: 'empty: train every epoch' },
-];
+/** The number fields, in the table's order, by section (config/settings.ts). */
+const numberFields = (section: 'training' | 'advanced') => SETTINGS.filter((s) => s.form?.section === section);
+const TRAINING_FIELDS = numberFields('training');
+const ADVANCED_FIELDS = numberFields('advanced');
+const label = (key: keyof RunConfig) => settingOf(key).label;
 
 /** How a model or data source stands before training: shown beside it. */
 export interface SourceState {
@@ -93,7 +82,7 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
   const useDemo = el('button', { type: 'button', id: 'use-demo', hidden: '' }, 'Use the offline demo instead');
   useDemo.addEventListener('click', () => presetButtons.find((p) => p.preset.id === 'offline-demo')!.button.click());
 
-  const techniques = el('fieldset', { id: 'setup-technique', 'data-setting': 'technique' }, el('legend', {}, 'Technique'));
+  const techniques = el('fieldset', { id: 'setup-technique', 'data-setting': 'technique' }, el('legend', {}, label('technique')));
   const techniqueHelp: Record<Technique, string> = { 'fine-tune': 'all weights train', 'feature-extraction': 'only the classifier head trains' };
   for (const technique of TECHNIQUES) {
     techniques.append(el('label', { class: 'check' }, el('input', { type: 'radio', name: 'technique', value: technique }), ` ${technique} (${techniqueHelp[technique]})`));
@@ -102,7 +91,7 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
   techniques.append(techniqueNote);
 
   const modelList = el('div', { id: 'model-list', class: 'model-list' });
-  const models = el('fieldset', { id: 'setup-models', 'data-setting': 'modelNames' }, el('legend', {}, 'Models (trained one after the other)'), modelList);
+  const models = el('fieldset', { id: 'setup-models', 'data-setting': 'modelNames' }, el('legend', {}, label('modelNames')), modelList);
   const modelRows = new Map<string, { box: HTMLInputElement; state: HTMLElement }>();
   const addModel = (name: string, checked: boolean) => {
     let row = modelRows.get(name);
@@ -154,7 +143,7 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
 
   const languageList = el('div', { class: 'checks languages' });
   for (const language of XNLI_LANGUAGES) languageList.append(checkbox('language', language, languageLabel(language), `language-${language}`));
-  const languages = el('fieldset', { id: 'setup-languages', 'data-setting': 'evalLanguages' }, el('legend', {}, 'Evaluation languages (training is on English)'), languageList);
+  const languages = el('fieldset', { id: 'setup-languages', 'data-setting': 'evalLanguages' }, el('legend', {}, label('evalLanguages')), languageList);
 
   // --- Training numbers and Advanced: collapsed; their summaries say what is set. ---
   const data = el('select', { id: 'setup-data', 'data-setting': 'data' },
@@ -216,19 +205,19 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
   const featureCache = el('input', { type: 'checkbox', name: 'feature-extraction-cache', id: 'feature-extraction-cache', 'data-setting': 'featureExtractionCache' }) as HTMLInputElement;
 
   const numbers: Record<string, HTMLInputElement> = {};
-  const numberField = ({ key, label, step, min, help }: (typeof TRAINING_FIELDS)[number]) => {
-    const input = el('input', { id: `setup-${key}`, type: 'number', step, min, 'data-setting': key });
-    if (key !== 'maxSteps') input.required = true;
+  const numberField = ({ key, label, form }: SettingSpec) => {
+    const input = el('input', { id: `setup-${key}`, type: 'number', step: form!.step, min: form!.min, 'data-setting': key });
+    input.required = form!.empty === undefined;
     numbers[key] = input;
-    return labelled(input.id, label, input, help);
+    return labelled(input.id, label, input, form!.help);
   };
   const trainingSummary = el('span', { class: 'summary-values' });
   const training = el('details', { id: 'setup-training' },
     el('summary', {}, 'Training settings ', trainingSummary),
     el('div', { class: 'grid' }, ...TRAINING_FIELDS.map(numberField)));
   const hubFields = el('div', { class: 'grid', id: 'hub-fields' },
-    labelled('setup-endpoint', 'Hub endpoint', endpoint),
-    labelled('setup-revision', 'Revision (branch, tag or commit)', revision),
+    labelled('setup-endpoint', label('hubEndpoint'), endpoint),
+    labelled('setup-revision', label('revision'), revision),
     el('div', { class: 'field' },
       labelled(token.id, 'Hugging Face token', token, 'for gated or private repos; sent only to the Hub endpoint, never put in links, runs or exports'),
       el('label', { class: 'check', for: rememberToken.id }, rememberToken, ' Remember on this device')));
@@ -237,10 +226,9 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
     hubModel,
     el('div', { class: 'grid' },
       el('div', { class: 'field' }, labelled('setup-data', 'Data', data), dataState),
-      labelled('setup-backend', 'Training backend', backend),
+      labelled('setup-backend', label('backend'), backend),
       ...ADVANCED_FIELDS.map(numberField)),
-    el('label', { class: 'check wrap', for: 'feature-extraction-cache' }, featureCache,
-      ' Cache the frozen encoder\'s features (feature-extraction only: about 3x faster over 3 epochs, but no encoder dropout, unlike the reference)'),
+    el('label', { class: 'check wrap', for: 'feature-extraction-cache' }, featureCache, ` ${label('featureExtractionCache')}`),
     hubFields,
     localData,
     el('div', { class: 'field' }, labelled(folder.id, 'Local model folder', folder, 'a folder with config.json, model.safetensors, tokenizer.json (and tokenizer_config.json); read in this browser, never uploaded'), folderError),
@@ -277,8 +265,9 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
       revision: revision.value.trim() || REFERENCE_DEFAULTS.revision,
     };
     if (featureCache.checked && config.technique === 'feature-extraction') config.featureExtractionCache = true;
-    for (const { key } of [...TRAINING_FIELDS, ...ADVANCED_FIELDS]) config[key] = numbers[key].value === '' ? NaN : Number(numbers[key].value);
-    if (numbers.maxSteps.value === '') config.maxSteps = -1;
+    for (const { key, form } of [...TRAINING_FIELDS, ...ADVANCED_FIELDS]) {
+      (config as unknown as Record<string, number>)[key] = numbers[key].value === '' ? form!.empty ?? NaN : Number(numbers[key].value);
+    }
     if (data.value === 'local') {
       config.trainFile = local.train;
       for (const language of config.evalLanguages) {
@@ -295,8 +284,7 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
     for (const row of modelRows.values()) row.box.checked = false;
     for (const name of config.modelNames) addModel(name, true);
     for (const box of languageList.querySelectorAll<HTMLInputElement>('input')) box.checked = config.evalLanguages.includes(box.value);
-    for (const { key } of [...TRAINING_FIELDS, ...ADVANCED_FIELDS]) numbers[key].value = String(config[key]);
-    if (config.maxSteps === -1) numbers.maxSteps.value = '';
+    for (const { key, form } of [...TRAINING_FIELDS, ...ADVANCED_FIELDS]) numbers[key].value = config[key] === form!.empty ? '' : String(config[key]);
     backend.value = config.backend;
     endpoint.value = config.hubEndpoint;
     revision.value = config.revision;
@@ -377,7 +365,7 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
     // Hub settings only where something comes from the Hub.
     const fromHub = data.value === 'xnli' || config.modelNames.some((n) => !isAppPath(n) && !isLocalName(n));
     hubFields.hidden = !fromHub;
-    numbers.numTrainExamples.nextElementSibling!.textContent = data.value === 'demo' ? DEMO_SIZE_NOTE : SAMPLE_HELP;
+    numbers.numTrainExamples.nextElementSibling!.textContent = data.value === 'demo' ? DEMO_SIZE_NOTE : settingOf('numTrainExamples').form!.help!;
     trainingSummary.textContent = `(${config.numTrainExamples.toLocaleString('en')} examples · ${config.numTrainEpochs} epochs · batch ${config.batchSize} · learning rate ${config.learningRate})`;
     const demoFeatureExtraction = config.technique === 'feature-extraction' && config.modelNames.includes(DEMO_MODEL);
     techniqueNote.hidden = !demoFeatureExtraction;
