@@ -2,7 +2,8 @@
 // where the server honours it (a plain restart where it does not: ranges are an optimisation, never required,
 // since the Hub's Xet storage host was reported to fail CORS preflight for Range), a stall timeout, and size
 // and SHA-256 checks before the bytes are handed out. A file that fails a check is dropped, never returned.
-import { HubError, formatBytes } from './errors.ts';
+import { HubError } from './errors.ts';
+import { formatBytes } from '../format.ts';
 import { formatDuration } from '../format.ts';
 
 export interface DownloadProgress {

@@ -1,3 +1,5 @@
+import { formatBytes } from '../format.ts';
+
 /** Why a Hub download failed, so callers (page, CLI, tests) can tell the cases apart without parsing messages. */
 export type HubErrorKind =
   | 'repo-not-found'
@@ -16,18 +18,6 @@ export class HubError extends Error {
     super(message);
     this.name = 'HubError';
   }
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
 /** The storage quota is too small for a file: says how much is needed and how much is free. */

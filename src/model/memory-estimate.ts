@@ -2,6 +2,7 @@
  * How much memory a training run needs, from the model's config alone: so the page can warn before a run and the
  * bench can print a table for the reference models. Float32 throughout; figures are estimates of the peak.
  */
+import { formatBytes } from '../format.ts';
 import type { TrainingTechnique } from './classifier.ts';
 import type { EncoderConfig } from './config.ts';
 import { parameterSpecs } from './weights.ts';
@@ -79,14 +80,13 @@ export const WASM_TRAINING_BUDGET_BYTES = 3.3 * GIB;
  */
 export function wasmFitProblem(what: string, estimate: MemoryEstimate, featureExtraction?: MemoryEstimate): string | null {
   if (estimate.totalBytes <= WASM_TRAINING_BUDGET_BYTES) return null;
-  const gib = (bytes: number) => `${(bytes / GIB).toFixed(2)} GiB`;
   const options = [
-    ...(featureExtraction && featureExtraction.totalBytes <= WASM_TRAINING_BUDGET_BYTES ? [`feature-extraction (about ${gib(featureExtraction.totalBytes)})`] : []),
+    ...(featureExtraction && featureExtraction.totalBytes <= WASM_TRAINING_BUDGET_BYTES ? [`feature-extraction (about ${formatBytes(featureExtraction.totalBytes)})`] : []),
     // Shorter batches help only where the activations are what tips it over.
     ...(estimate.totalBytes - estimate.activationBytes <= WASM_TRAINING_BUDGET_BYTES ? ['a smaller batch or --max-length'] : []),
     'a GPU (WebGPU)',
   ];
-  return `${what} on WASM needs about ${gib(estimate.totalBytes)} (weights ${gib(estimate.weightsBytes)}, gradients ${gib(estimate.gradientBytes)}, AdamW ${gib(estimate.optimizerBytes)}, activations ${gib(estimate.activationBytes)}), more than fits in WebAssembly's 4 GiB memory (estimates over ${gib(WASM_TRAINING_BUDGET_BYTES)} stall there): use ${options.join(', or ')}`;
+  return `${what} on WASM needs about ${formatBytes(estimate.totalBytes)} (weights ${formatBytes(estimate.weightsBytes)}, gradients ${formatBytes(estimate.gradientBytes)}, AdamW ${formatBytes(estimate.optimizerBytes)}, activations ${formatBytes(estimate.activationBytes)}), more than fits in WebAssembly's 4 GiB memory (estimates over ${formatBytes(WASM_TRAINING_BUDGET_BYTES)} stall there): use ${options.join(', or ')}`;
 }
 
 export interface DeviceBudget {
@@ -100,21 +100,19 @@ export interface DeviceBudget {
 /** One line per way the run will not fit (empty: no problem the browser can see). */
 export function memoryWarnings(estimate: MemoryEstimate, budget: DeviceBudget): string[] {
   const warnings: string[] = [];
-  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
   const binding = Math.min(budget.maxStorageBufferBindingSize ?? Infinity, budget.maxBufferSize ?? Infinity);
   if (estimate.largestTensor.bytes > binding) {
-    warnings.push(`the ${estimate.largestTensor.name} (${mib(estimate.largestTensor.bytes)}) exceed this GPU's largest buffer (${mib(binding)}): WebGPU cannot hold them; use a smaller model or batch, or another backend`);
+    warnings.push(`the ${estimate.largestTensor.name} (${formatBytes(estimate.largestTensor.bytes)}) exceed this GPU's largest buffer (${formatBytes(binding)}): WebGPU cannot hold them; use a smaller model or batch, or another backend`);
   }
   if (budget.deviceMemoryGiB && estimate.totalBytes > budget.deviceMemoryGiB * GIB) {
-    warnings.push(`the run needs about ${mib(estimate.totalBytes)}, more than this device reports having (${budget.deviceMemoryGiB} GiB, a figure browsers cap at 8): it may run out; lower the batch size or use feature extraction`);
+    warnings.push(`the run needs about ${formatBytes(estimate.totalBytes)}, more than this device reports having (${budget.deviceMemoryGiB} GiB, a figure browsers cap at 8): it may run out; lower the batch size or use feature extraction`);
   }
   return warnings;
 }
 
 /** One line for the page: what a run needs and whether it fits a GPU of `availableBytes`, if known. */
 export function describeMemoryNeed(estimate: MemoryEstimate, availableBytes?: number): string {
-  const gib = (bytes: number) => `${(bytes / GIB).toFixed(2)} GiB`;
-  const line = `needs about ${gib(estimate.totalBytes)} (weights ${gib(estimate.weightsBytes)}, gradients ${gib(estimate.gradientBytes)}, AdamW ${gib(estimate.optimizerBytes)}, activations ${gib(estimate.activationBytes)})`;
+  const line = `needs about ${formatBytes(estimate.totalBytes)} (weights ${formatBytes(estimate.weightsBytes)}, gradients ${formatBytes(estimate.gradientBytes)}, AdamW ${formatBytes(estimate.optimizerBytes)}, activations ${formatBytes(estimate.activationBytes)})`;
   if (availableBytes === undefined) return line;
-  return estimate.totalBytes <= availableBytes ? line : `${line}: more than the ${gib(availableBytes)} available; use feature-extraction, a smaller batch, or a GPU with more memory`;
+  return estimate.totalBytes <= availableBytes ? line : `${line}: more than the ${formatBytes(availableBytes)} available; use feature-extraction, a smaller batch, or a GPU with more memory`;
 }

@@ -1,5 +1,6 @@
 // Storage space: persistent storage, usage and quota, the space a run's checkpoints will need, and a clear
 // error when the quota is full.
+import { formatBytes } from '../format.ts';
 import type { Technique } from '../train/trainer.ts';
 
 export interface StorageStatus {
@@ -45,10 +46,6 @@ export interface FitCheck {
   warning: string;
 }
 
-export function formatMiB(bytes: number): string {
-  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(2)} GiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-}
-
 export function checkFit(needed: number, status: StorageStatus | null): FitCheck {
   if (!status || status.quota === 0) return { needed, free: null, fits: true, warning: '' };
   const free = Math.max(0, status.quota - status.usage);
@@ -57,7 +54,7 @@ export function checkFit(needed: number, status: StorageStatus | null): FitCheck
     needed,
     free,
     fits,
-    warning: fits ? '' : `this run's checkpoints need about ${formatMiB(needed)} but only ${formatMiB(free)} of browser storage is free: delete old runs or checkpoints, or keep fewer checkpoints`,
+    warning: fits ? '' : `this run's checkpoints need about ${formatBytes(needed)} but only ${formatBytes(free)} of browser storage is free: delete old runs or checkpoints, or keep fewer checkpoints`,
   };
 }
 
@@ -76,10 +73,10 @@ export class StorageFullError extends Error {
   constructor(what: string, bytes: number, status: StorageStatus | null) {
     // Under its quota the browser still fails a write when the disk itself is full: say which it was.
     const diskFull = status !== null && status.usage + bytes <= status.quota;
-    const usage = status ? ` (${formatMiB(status.usage)} of the ${formatMiB(status.quota)} quota used)` : '';
+    const usage = status ? ` (${formatBytes(status.usage)} of the ${formatBytes(status.quota)} quota used)` : '';
     const full = diskFull ? 'the disk holding the browser\'s storage is full (or, in a private window, the memory it keeps storage in)' : 'browser storage is full';
     const free = diskFull ? 'free space on the disk, or delete old runs or checkpoints' : 'delete old runs or checkpoints, or keep fewer';
-    super(`${full}: ${what} (${formatMiB(bytes)}) could not be saved${usage}. The run's metrics and earlier checkpoints are kept; ${free}, then resume.`);
+    super(`${full}: ${what} (${formatBytes(bytes)}) could not be saved${usage}. The run's metrics and earlier checkpoints are kept; ${free}, then resume.`);
     this.name = 'StorageFullError';
   }
 }

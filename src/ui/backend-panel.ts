@@ -1,5 +1,6 @@
 import { softwareGpuReason, type BackendInfo, type BackendName } from '../backend/index.ts';
-import { el, formatBytes, setStatus } from './dom.ts';
+import { el, setStatus } from './dom.ts';
+import { formatBytes } from '../format.ts';
 
 const BYTE_LIMITS = new Set(['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxUniformBufferBindingSize']);
 

@@ -2,7 +2,8 @@
 // each deletable. Mounted by main.ts in a section of its own.
 import { defaultFileCache } from '../hub/default-cache.ts';
 import type { CacheEntry, FileCache } from '../hub/file-cache.ts';
-import { el, formatBytes } from './dom.ts';
+import { el } from './dom.ts';
+import { formatBytes } from '../format.ts';
 
 export interface CachePanel {
   refresh(): Promise<void>;

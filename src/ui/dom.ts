@@ -14,15 +14,3 @@ export function setStatus(element: HTMLElement, state: 'starting' | 'working' | 
   element.dataset.state = state;
   element.textContent = text;
 }
-
-/** 1073741824 → "1 GiB"; other numbers unchanged. */
-export function formatBytes(value: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let unit = 0;
-  let scaled = value;
-  while (scaled >= 1024 && unit < units.length - 1) {
-    scaled /= 1024;
-    unit++;
-  }
-  return `${Number.isInteger(scaled) ? scaled : scaled.toFixed(1)} ${units[unit]}`;
-}

@@ -5,7 +5,8 @@ import { canWriteFolders, writeFolderToPickedDirectory } from '../export/directo
 import { exportFolderName, hfModelFolderFiles } from '../export/hf-folder.ts';
 import { zipFolder } from '../export/zip.ts';
 import { checkpointModelFiles, deleteRun } from '../store/checkpoints.ts';
-import { formatMiB, requestPersistentStorage, storageStatus } from '../store/quota.ts';
+import { requestPersistentStorage, storageStatus } from '../store/quota.ts';
+import { formatBytes } from '../format.ts';
 import { listRuns, type RunSummary } from '../store/runs.ts';
 import { importRunJson, runJson } from '../tracking/run-json.ts';
 import { importMlrunsZip, mlrunsZip } from '../tracking/mlruns-zip.ts';
@@ -207,7 +208,7 @@ export function mountRunHistory(panel: HTMLElement, store: RunStore, callbacks: 
             else selected.delete(run.runId);
             drawOverlay();
           });
-          const steps = saved ? `${saved.checkpoints.map((c) => `${c.step} (${formatMiB(c.bytes)})`).join(', ') || 'none'} of ${saved.totalSteps} steps` : '–';
+          const steps = saved ? `${saved.checkpoints.map((c) => `${c.step} (${formatBytes(c.bytes)})`).join(', ') || 'none'} of ${saved.totalSteps} steps` : '–';
           const seconds = ((run.endTime ?? Date.now()) - run.startTime) / 1000;
           return el('tr', { 'data-run-id': run.runId, 'data-state': saved ? stateOf(run, saved) : run.status.toLowerCase() },
             el('td', {}, box),
@@ -231,7 +232,7 @@ export function mountRunHistory(panel: HTMLElement, store: RunStore, callbacks: 
     const [runs, usage] = await Promise.all([listRuns(), storageStatus()]);
     storedRuns = runs;
     storage.textContent = usage
-      ? `Browser storage: ${formatMiB(usage.usage)} used of ${formatMiB(usage.quota)}${usage.persisted ? ' (persistent)' : ' (may be evicted under storage pressure)'}`
+      ? `Browser storage: ${formatBytes(usage.usage)} used of ${formatBytes(usage.quota)}${usage.persisted ? ' (persistent)' : ' (may be evicted under storage pressure)'}`
       : 'Browser storage: this browser does not report its usage';
     persist.hidden = usage?.persisted !== false;
     render();

@@ -44,8 +44,8 @@ test('predict prints download progress with rate and time left', { timeout: 300_
   const result = await xnliTrain(['predict', '--model', 'fixtures/tiny-bert', '--input', pairsFile, '--hub-endpoint', server.url, '--backend', 'cpu']);
   assert.equal(result.code, 0, result.stderr);
   const lines = result.stderr.split('\n');
-  assert.ok(lines.some((l) => /^downloading model\.safetensors: \d+(\.\d)? KB \/ 210 KB, \d+(\.\d)? KB\/s, \d+ s left$/.test(l)), result.stderr);
-  assert.ok(lines.some((l) => /^downloading model\.safetensors: 210 KB \/ 210 KB, .*\/s, done$/.test(l)), result.stderr);
+  assert.ok(lines.some((l) => /^downloading model\.safetensors: \d+(\.\d+)? KiB \/ 210 KiB, \d+(\.\d+)? KiB\/s, \d+ s left$/.test(l)), result.stderr);
+  assert.ok(lines.some((l) => /^downloading model\.safetensors: 210 KiB \/ 210 KiB, .*\/s, done$/.test(l)), result.stderr);
   assert.ok(lines.some((l) => /^downloading config\.json: .* done$/.test(l)), result.stderr);
   assert.equal(JSON.parse(result.stdout.trim()).label !== undefined, true);
 });
@@ -65,7 +65,7 @@ test('a download cut halfway is resumed, and the CLI says so', { timeout: 300_00
   requests.length = 0;
   const result = await xnliTrain(['predict', '--model', 'fixtures/tiny-bert', '--input', pairsFile, '--hub-endpoint', server.url, '--backend', 'cpu']);
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stderr, /^downloading model\.safetensors: 210 KB \/ 210 KB, .*, done, resumed 1×$/m);
+  assert.match(result.stderr, /^downloading model\.safetensors: 210 KiB \/ 210 KiB, .*, done, resumed 1×$/m);
   assert.ok(requests.some((r) => r.origin === server.storageUrl && /^bytes=[1-9]\d*-$/.test(r.range ?? '')), 'resumed with a Range request');
 });
 

@@ -103,7 +103,7 @@ test('downloads through the storage redirect, checks the hash, caches by commit,
   assert.equal(last.done, true);
   assert.equal(last.loaded, WEIGHTS.length);
   assert.equal(last.total, WEIGHTS.length);
-  assert.match(formatDownloadProgress(progress[0]!), /^downloading model\.safetensors: .* \/ 586 KB, .*\/s/);
+  assert.match(formatDownloadProgress(progress[0]!), /^downloading model\.safetensors: .* \/ 586 KiB, .*\/s/);
   const [entry] = (await cache.list()).filter((e) => e.key.endsWith('model.safetensors'));
   assert.match(entry!.key, /\|org\/tiny\|[0-9a-f]{40}\|model\.safetensors$/);
   assert.equal(entry!.size, WEIGHTS.length);
@@ -205,7 +205,7 @@ test('a cut on every attempt gives up with a "truncated" error and caches nothin
 test('a file of the wrong size is discarded, not cached, and the next try succeeds', async () => {
   faults.push({ match: '/__storage/', kind: 'wrong-size' });
   const cache = new MemoryFileCache();
-  await rejectsWith(tiny(cache).fetchBytes('model.safetensors'), 'corrupt', /model\.safetensors is corrupt or truncated \(the server announces 439 KB but the Hub lists 586 KB\); it was discarded/);
+  await rejectsWith(tiny(cache).fetchBytes('model.safetensors'), 'corrupt', /model\.safetensors is corrupt or truncated \(the server announces 439 KiB but the Hub lists 586 KiB\); it was discarded/);
   assert.equal((await cache.list()).some((e) => e.key.endsWith('.safetensors')), false);
   assert.deepEqual(new Uint8Array(await tiny(cache).fetchBytes('model.safetensors')), WEIGHTS);
 });
@@ -281,7 +281,7 @@ test('a missing model.safetensors names the files the repository has', async () 
 
 test('storage too small: the error says how much is needed and how much is free, before downloading', async () => {
   const cache = new MemoryFileCache(100_000);
-  await rejectsWith(tiny(cache).fetchBytes('model.safetensors'), 'quota', /needs 586 KB but only 9\d\.\d KB|needs 586 KB but only 9\d KB/);
+  await rejectsWith(tiny(cache).fetchBytes('model.safetensors'), 'quota', /needs 586 KiB but only 9\d(\.\d)? KiB/);
   assert.equal(requests.filter((r) => r.origin === server.storageUrl).length, 0, 'nothing was downloaded');
 });
 

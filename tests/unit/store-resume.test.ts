@@ -155,11 +155,11 @@ test('storage: estimates, the warning before a run that will not fit, and the qu
   assert.equal(checkFit(10, { usage: 0, quota: 100, persisted: false }).fits, true);
   const tight = checkFit(3 * 2 ** 30, { usage: 2 ** 30, quota: 2 * 2 ** 30, persisted: false });
   assert.equal(tight.fits, false);
-  assert.match(tight.warning, /need about 3\.00 GiB but only 1\.00 GiB of browser storage is free/);
+  assert.match(tight.warning, /need about 3 GiB but only 1 GiB of browser storage is free/);
   assert.equal(checkFit(1, null).fits, true, 'no estimate API: no warning');
   assert.ok(isQuotaError(new DOMException('full', 'QuotaExceededError')));
   assert.ok(!isQuotaError(new Error('network')));
-  assert.match(new StorageFullError('checkpoint-500 of r', 2 ** 30, { usage: 5, quota: 10, persisted: null }).message, /browser storage is full: checkpoint-500 of r \(1\.00 GiB\).*metrics and earlier checkpoints are kept/);
+  assert.match(new StorageFullError('checkpoint-500 of r', 2 ** 30, { usage: 5, quota: 10, persisted: null }).message, /browser storage is full: checkpoint-500 of r \(1 GiB\).*metrics and earlier checkpoints are kept/);
 });
 
 test('a checkpoint streams tensor by tensor: the bytes of the file written whole, small tensors gathered, no piece above the largest tensor or 8 MiB', async () => {

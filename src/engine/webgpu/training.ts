@@ -3,6 +3,7 @@
  * run, and handed back (parameters into the tfjs variables, moments and step into the AdamW) whenever the rest of
  * the app needs them: checkpoints, the end of the run. Evaluation runs on the engine too.
  */
+import { formatBytes } from '../../format.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { SequenceClassifier, TrainingTechnique } from '../../model/classifier.ts';
@@ -22,7 +23,7 @@ export function engineUnsupported(model: SequenceClassifier): string | null {
   const limits = (tf.backend() as unknown as WebGPUBackend).device.limits;
   const bytes = 4 * parameterLayout(model.config).size;
   const binding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-  if (bytes > binding) return `its ${(bytes / 2 ** 20).toFixed(0)} MiB of parameters exceed this GPU's largest storage binding (${(binding / 2 ** 20).toFixed(0)} MiB)`;
+  if (bytes > binding) return `its ${formatBytes(bytes)} of parameters exceed this GPU's largest storage binding (${formatBytes(binding)})`;
   return null;
 }
 
