@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SeededRandom } from '../src/model/prng.ts';
+import { SeededRandom } from '../src/random.ts';
 import { writeShapedModel } from '../tests/support/reference-shape.ts';
 import { bertConfigJson, type BenchModel } from './models.ts';
 

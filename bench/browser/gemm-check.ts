@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { initBackend } from '../../src/backend/index.ts';
 import { wasmGemmInfo } from '../../src/backend/wasm/kernels.ts';
-import { SeededRandom } from '../../src/model/prng.ts';
+import { SeededRandom } from '../../src/random.ts';
 
 export interface GemmCheckResult { relaxed: boolean; threads: number; worst: Array<{ shape: string; error: number }> }
 

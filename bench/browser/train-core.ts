@@ -9,7 +9,7 @@ import { wasmGemmInfo, wasmKernelsActive } from '../../src/backend/wasm/kernels.
 import { describeBackend, initBackend, type BackendName } from '../../src/backend/index.ts';
 import { sequenceClassifierFromBuffers, type SequenceClassifier } from '../../src/model/classifier.ts';
 import { parseEncoderConfig } from '../../src/model/config.ts';
-import { SeededRandom } from '../../src/model/prng.ts';
+import { SeededRandom } from '../../src/random.ts';
 import { writeSafetensors, type SafetensorsEntry } from '../../src/model/safetensors.ts';
 import { parameterSpecs } from '../../src/model/weights.ts';
 import { train, TRAIN_DEFAULTS, type LabelledPair, type Technique } from '../../src/train/trainer.ts';

@@ -1,5 +1,3 @@
-import type { SeededRandom } from '../train/rng.ts';
-
 /** Sequence lengths are rounded up to a multiple of this, so that only a bounded number of shapes reach the GPU. */
 export const LENGTH_BUCKET = 16;
 
@@ -11,7 +9,8 @@ export function bucketedLength(longest: number, maxLength: number, bucket = LENG
 export interface EpochPlanOptions {
   /** false: file order, consecutive batches (for exact comparisons with a reference). */
   shuffle: boolean;
-  rng: SeededRandom;
+  /** The seeded generator that shuffles (the trainer's, whose state a checkpoint keeps). */
+  rng: { shuffle<T>(items: T[]): T[] };
   /** Megabatches of this many batches are sorted by length, as transformers' LengthGroupedSampler does. */
   megabatchBatches?: number;
 }

@@ -4,7 +4,7 @@ import { fetchJson, MissingFileError, type ModelFiles } from './files.ts';
 import { fetchWeights, openSafetensorsIn } from './weights-file.ts';
 import { parseEncoderConfig, type EncoderConfig } from './config.ts';
 import { headFeatures, headLogitsFromFeatures, sequenceClassifierLogits } from './encoder.ts';
-import { SeededRandom } from './prng.ts';
+import { SeededRandom } from '../random.ts';
 import { isFloatDtype, readSafetensors, tensorToFloat32, writeSafetensors, type OpenedSafetensors, type SafetensorsEntry, type SafetensorsTensorInfo } from './safetensors.ts';
 import { parameterSpecs, resolveCheckpointNames, type ParameterSpec } from './weights.ts';
 

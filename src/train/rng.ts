@@ -1,4 +1,4 @@
-import { SPLITMIX32_INCREMENT, splitmix32Mix } from '../model/prng.ts';
+import { SPLITMIX32_INCREMENT, splitmix32Mix } from '../random.ts';
 
 /**
  * A small seeded generator (SplitMix32-style) whose whole state is one 32-bit number, so a checkpoint can store

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EncoderConfig } from '../../src/model/config.ts';
-import { SeededRandom } from '../../src/model/prng.ts';
+import { SeededRandom } from '../../src/random.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const LOGIT_GOLDENS_PATH = join(here, 'goldens', 'logits.json');

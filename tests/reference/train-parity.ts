@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SeededRandom } from '../../src/model/prng.ts';
+import { SeededRandom } from '../../src/random.ts';
 import type { Technique, TrainOptions } from '../../src/train/trainer.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));

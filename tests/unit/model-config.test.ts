@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseEncoderConfig } from '../../src/model/config.ts';
 import { XNLI_LABELS } from '../../src/data/xnli-facts.ts';
 import { checkpointFixtures } from '../fixtures/checkpoints.ts';
-import { SeededRandom } from '../../src/model/prng.ts';
+import { SeededRandom } from '../../src/random.ts';
 
 const fixtures = checkpointFixtures();
 

@@ -15,7 +15,7 @@ import { AdamW } from '../../src/train/adamw.ts';
 import { globalNormScale } from '../../src/train/clip.ts';
 import { seededDropout } from '../../src/model/dropout.ts';
 import { embeddingLookup } from '../../src/model/embedding.ts';
-import { SeededRandom } from '../../src/model/prng.ts';
+import { SeededRandom } from '../../src/random.ts';
 
 installWasmKernels();
 

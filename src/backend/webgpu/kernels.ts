@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { webgpu_util, type WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { tensorFromInfo, type AdamWScalars } from '../fused-ops.ts';
-import { hashString } from '../../model/prng.ts';
+import { hashString } from '../../random.ts';
 
 /**
  * Dropout masks drawn on the GPU. tf.dropout draws its uniforms in a JavaScript loop and uploads them: on a real

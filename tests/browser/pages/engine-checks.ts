@@ -2,7 +2,7 @@
 // float64 loops (window.gemmCheck), its forward pass (window.engineLogits) and its training step (window.engineTrain).
 import { GpuContext, readBack } from '../../../src/engine/webgpu/context.ts';
 import { recordGemm, type GemmLayout, type GemmShape } from '../../../src/engine/webgpu/gemm.ts';
-import { SeededRandom } from '../../../src/model/prng.ts';
+import { SeededRandom } from '../../../src/random.ts';
 import { parseEncoderConfig } from '../../../src/model/config.ts';
 import { EngineNetwork, type EngineBatch } from '../../../src/engine/webgpu/network.ts';
 import { ADAMW_DEFAULTS } from '../../../src/train/adamw.ts';

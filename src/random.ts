@@ -1,3 +1,6 @@
+// Seeded randomness every folder shares (initial weights, dropout seeds, the trainer's shuffle, bench data) and a
+// stable string hash for per-name seeds.
+
 /**
  * A small seeded PRNG (splitmix32 seeding + xoshiro128**), written out so that initial weights
  * are the same on every backend and in every browser: nothing here touches Math.random or tfjs.
