@@ -107,7 +107,7 @@ test('what cannot fit WebAssembly\'s 4 GiB is refused before training, saying so
     const refused = await measured(`fine-tune ${model} (refused)`, () => xnliTrain(args('fine-tune', model, join(work, `${model}-refused`), 1), env()));
     assert.equal(refused.code, 1, refused.stderr);
     const last = refused.stderr.trim().split('\n').at(-1)!;
-    assert.match(last, /fine-tuning .* on WASM needs about [\d.]+ GiB \(weights [\d.]+ GiB, gradients [\d.]+ GiB, AdamW [\d.]+ GiB, activations [\d.]+ GiB\), more than fits in WebAssembly's 4 GiB memory \(estimates over [\d.]+ GiB stall there\): use feature-extraction \(about [\d.]+ GiB\)/);
+    assert.match(last, /fine-tuning .* on WASM needs about [\d.]+ [KMG]iB \(weights [\d.]+ [KMG]iB, gradients [\d.]+ [KMG]iB, AdamW [\d.]+ [KMG]iB, activations [\d.]+ [KMG]iB\), more than fits in WebAssembly's 4 GiB memory \(estimates over [\d.]+ [KMG]iB stall there\): use feature-extraction \(about [\d.]+ [KMG]iB\)/);
     assert.doesNotMatch(refused.stderr, /step 1\//, 'refused before the first step');
   }
   const out = join(work, 'xlmr-fe');
