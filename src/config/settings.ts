@@ -50,8 +50,8 @@ export interface Setting<K extends keyof RunConfig = keyof RunConfig> {
   reference?: true;
   /** The environment variable that supplies the default, as the tool it comes from reads it. */
   env?: string;
-  /** What the page's form calls it. */
-  label: string;
+  /** What the page's form calls it, where the form shows it. */
+  label?: string;
   /** A number field of the form (other settings have controls of their own in the form). */
   form?: FormNumber;
   /** In links: a local path or an output folder means nothing on another machine. */
@@ -68,6 +68,11 @@ export interface Setting<K extends keyof RunConfig = keyof RunConfig> {
   check?: (value: RunConfig[K], audience: Audience) => string | null;
 }
 
+/** "A or B", or "one of A, B, C": the values a choice allows, as problems with it say. */
+export const allowedValues = (choices: readonly string[]) => (choices.length === 2 ? choices.join(' or ') : `one of ${choices.join(', ')}`);
+
+const oneOf = (noun: string, choices: readonly string[]) => (value: string) => (choices.includes(value) ? null : `${noun} must be ${allowedValues(choices)}, got "${value}"`);
+
 const positiveInteger = (noun: string) => (value: number) => (Number.isInteger(value) && value > 0 ? null : `${noun} must be a positive integer, got ${value}`);
 
 const setting = <K extends keyof RunConfig>(spec: Setting<K>): Setting => spec as unknown as Setting;
@@ -78,13 +83,13 @@ const SAMPLE_HELP = 'English pairs drawn with the seed';
 export const SETTINGS: readonly Setting[] = [
   setting({ key: 'technique', flag: '--technique', kind: 'choice', choices: TECHNIQUES, default: 'fine-tune', positional: true, inLinks: true,
     help: 'fine-tune (all weights train) or feature-extraction (only the classifier head trains)', label: 'Technique',
-    check: (value) => (TECHNIQUES.includes(value) ? null : `technique must be fine-tune or feature-extraction, got "${value}"`) }),
+    check: oneOf('technique', TECHNIQUES) }),
   setting({ key: 'modelNames', flag: '--model-names', kind: 'list', default: [], value: 'ID|DIR ...', reference: true, inLinks: true,
     help: 'Hub model ids or local model folders, trained one after the other', label: 'Models (trained one after the other)' }),
   setting({ key: 'evalLanguages', flag: '--eval-datasets-names', kind: 'list', default: [], value: 'LANG ...', reference: true, inLinks: true,
     help: `XNLI languages to evaluate on: ${XNLI_LANGUAGES.join(' ')}`, label: 'Evaluation languages (training is on English)' }),
   setting({ key: 'outputDir', flag: '--output-dir', kind: 'string', default: 'logs', value: 'DIR', reference: true, inLinks: false,
-    help: 'checkpoints and run records go here', label: 'Output folder' }),
+    help: 'checkpoints and run records go here' }),
   setting({ key: 'batchSize', flag: '--batch-size', kind: 'int', default: 8, value: 'N', reference: true, inLinks: true, trains: true, hfName: 'per_device_train_batch_size',
     help: 'training batch size', label: 'Batch size', check: positiveInteger('batch size'), form: { section: 'training', step: '1', min: '1' } }),
   setting({ key: 'numTrainExamples', flag: '--num-train-batches', aliases: ['--num-train-samples'], kind: 'int', default: 15000, value: 'N', reference: true, inLinks: true,
@@ -106,17 +111,17 @@ export const SETTINGS: readonly Setting[] = [
     check: (value, audience) => (Number.isInteger(value) && (value > 0 || value === -1) ? null
       : audience === 'cli' ? `max steps must be a positive integer (or -1 for none), got ${value}` : `the step limit must be a positive integer (or empty for none), got ${value}`), form: { section: 'advanced', step: '1', min: '1', empty: -1, help: 'empty: train every epoch' } }),
   setting({ key: 'maxLength', flag: '--max-length', kind: 'int', default: 0, defaultText: "the tokenizer's model_max_length", value: 'N', inLinks: true,
-    help: 'truncate pairs to N tokens', label: 'Maximum length (tokens)',
+    help: 'truncate pairs to N tokens',
     check: (value) => (Number.isInteger(value) && (value === 0 || value >= 3) ? null : `max length must be 0 (the model's) or an integer of at least 3, got ${value}`) }),
   setting({ key: 'backend', flag: '--backend', kind: 'choice', choices: BACKENDS, default: 'auto', defaultText: 'auto, the best available', value: 'NAME', inLinks: true,
     help: BACKENDS.join(' | '), label: 'Training backend',
-    check: (value) => ((BACKENDS as readonly string[]).includes(value) ? null : `backend must be one of ${BACKENDS.join(', ')}, got "${value}"`) }),
+    check: oneOf('backend', BACKENDS) }),
   setting({ key: 'trainFile', flag: '--train-file', kind: 'string', default: undefined, value: 'PATH', inLinks: false,
     help: 'train on this XNLI parquet, JSONL (premise, hypothesis, label) or XNLI TSV', label: 'Training file (English)' }),
   setting({ key: 'evalFiles', flag: '--eval-file', kind: 'pair', default: {}, value: 'LANG=PATH', inLinks: false,
-    help: 'evaluate LANG on this file instead of XNLI validation (repeatable; TSV: LANG rows)', label: 'Evaluation files' }),
+    help: 'evaluate LANG on this file instead of XNLI validation (repeatable; TSV: LANG rows)' }),
   setting({ key: 'shuffle', flag: '--no-shuffle', kind: 'switch', negates: true, default: true, inLinks: true, trains: true,
-    help: 'file order, consecutive batches, no length grouping (exact comparisons)', label: 'Shuffle the training data' }),
+    help: 'file order, consecutive batches, no length grouping (exact comparisons)' }),
   setting({ key: 'featureExtractionCache', flag: '--feature-extraction-cache', kind: 'switch', default: undefined, inLinks: true,
     help: 'feature-extraction only: run the frozen encoder once per example (no encoder dropout), later epochs train only the head (about 3x faster over 3 epochs)',
     label: "Cache the frozen encoder's features (feature-extraction only: about 3x faster over 3 epochs, but no encoder dropout, unlike the reference)" }),
@@ -124,7 +129,7 @@ export const SETTINGS: readonly Setting[] = [
     help: 'Hub or mirror', label: 'Hub endpoint',
     check: (value) => (/^https?:\/\//.test(value) ? null : `hub endpoint must be an http(s) URL, got "${value}"`) }),
   setting({ key: 'mlflowTrackingUri', flag: '--mlflow-tracking-uri', kind: 'string', default: undefined, env: 'MLFLOW_TRACKING_URI', defaultText: '<output-dir>/mlruns', value: 'URI', inLinks: false,
-    help: 'http(s)://host:port logs live to an MLflow server; a folder or file:// URI is the file store to write', label: 'MLflow tracking URI' }),
+    help: 'http(s)://host:port logs live to an MLflow server; a folder or file:// URI is the file store to write' }),
   setting({ key: 'revision', flag: '--revision', kind: 'string', default: 'main', value: 'REV', inLinks: true,
     help: 'model revision: branch, tag or commit', label: 'Revision (branch, tag or commit)' }),
 ];

@@ -1,7 +1,7 @@
 // The page's URL query ⇄ RunConfig, so a link reproduces a set-up. Keys are the CLI's flag names without the
 // dashes (`batch-size=16`); lists are comma-separated. Every bad value is reported; none is silently replaced.
 import { configIssues, isModelName, REFERENCE_DEFAULTS, type RunConfig } from './run-config.ts';
-import { linkKey, SETTINGS, type Setting } from './settings.ts';
+import { allowedValues, linkKey, SETTINGS, type Setting } from './settings.ts';
 import { XNLI_LANGUAGES } from '../data/xnli-facts.ts';
 
 /** The embedded offline demo (public/demo): a model folder and data files relative to the app. */
@@ -118,7 +118,7 @@ function readLinkValue(config: RunConfig, setting: Setting, key: string, raw: st
       return null;
     }
     case 'choice':
-      if (!setting.choices!.includes(value)) return `${key}=${raw}: must be ${setting.choices!.length === 2 ? setting.choices!.join(' or ') : `one of ${setting.choices!.join(', ')}`}`;
+      if (!setting.choices!.includes(value)) return `${key}=${raw}: must be ${allowedValues(setting.choices!)}`;
       target[setting.key] = value;
       return null;
     case 'list':

@@ -19,7 +19,7 @@ type Setting = keyof RunConfig | 'data';
 const numberFields = (section: 'training' | 'advanced') => SETTINGS.filter((s) => s.form?.section === section);
 const TRAINING_FIELDS = numberFields('training');
 const ADVANCED_FIELDS = numberFields('advanced');
-const label = (key: keyof RunConfig) => settingOf(key).label;
+const label = (key: keyof RunConfig) => settingOf(key).label ?? key;
 
 /** How a model or data source stands before training: shown beside it. */
 export interface SourceState {
@@ -174,7 +174,7 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
   const allFileInput = fileInput('setup-eval-file-all', 'all', (name) => (local.all = name));
   const localData = el('fieldset', { id: 'local-data', hidden: '' },
     el('legend', {}, 'Local XNLI files (parquet, JSONL, or XNLI-1.0 TSV with language, gold_label, sentence1, sentence2)'),
-    labelled(trainFileInput.id, 'Training file (English)', trainFileInput),
+    labelled(trainFileInput.id, label('trainFile'), trainFileInput),
     labelled(allFileInput.id, 'Evaluation file for every language', allFileInput, 'e.g. xnli.dev.tsv: each language reads its own rows; a file picked for one language below wins'),
     ...Object.values(evalFileFields));
   const folder = el('input', { id: 'setup-model-folder', type: 'file', webkitdirectory: '' });
@@ -209,7 +209,7 @@ export function mountSetupPanel(panel: HTMLElement, callbacks: SetupCallbacks): 
     const input = el('input', { id: `setup-${key}`, type: 'number', step: form!.step, min: form!.min, 'data-setting': key });
     input.required = form!.empty === undefined;
     numbers[key] = input;
-    return labelled(input.id, label, input, form!.help);
+    return labelled(input.id, label ?? key, input, form!.help);
   };
   const trainingSummary = el('span', { class: 'summary-values' });
   const training = el('details', { id: 'setup-training' },

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTrainArgs, UsageError } from '../../src/config/train-args.ts';
+import { parseTrainArgs, TRAIN_FLAGS, UsageError } from '../../src/config/train-args.ts';
 import { REFERENCE_DEFAULTS, validateRunConfig } from '../../src/config/run-config.ts';
 
 test('the reference command line parses to the reference defaults', () => {
@@ -55,4 +55,16 @@ test('validation names each bad setting and the allowed values', () => {
   assert.ok(errors.some((e) => /learning rate must be in \(0, 1\)/.test(e)));
   assert.ok(errors.some((e) => /backend must be one of auto, webgpu, webgl, wasm, cpu/.test(e)));
   assert.ok(errors.some((e) => /max steps/.test(e)));
+});
+
+test('the usage text lists every flag of the settings table with its default, wrapped under its column', async () => {
+  const { TRAIN_USAGE } = await import('../../cli/train-command.ts');
+  const lines = TRAIN_USAGE.split('\n');
+  for (const flag of TRAIN_FLAGS) {
+    assert.ok(lines.some((line) => line.startsWith(`  ${flag} `) || line.includes(`alias ${flag}`)), `${flag} is missing from the usage text`);
+  }
+  assert.match(TRAIN_USAGE, /--batch-size N +training batch size \(default: 8\)/);
+  assert.match(TRAIN_USAGE, /--hub-endpoint URL +Hub or mirror \(default: \$HF_ENDPOINT or https:\/\/huggingface\.co\)/);
+  assert.match(TRAIN_USAGE, /--num-train-batches N .*; alias --num-train-samples/);
+  for (const line of TRAIN_USAGE.split('\n')) assert.ok(line.length <= 118, `too long: ${line}`);
 });
