@@ -11,7 +11,7 @@ import { describeActivity } from '../src/train/activity.ts';
 import type { DataSource, ModelSource, TrainJob } from '../src/train/job.ts';
 import type { MetricPoint, RunRecord } from '../src/train/run-record.ts';
 import type { TrainEvent } from '../src/train/runner-training.ts';
-import type { JobProgress } from '../src/train/job.ts';
+import type { JobProgress } from '../src/train/events.ts';
 import { describeBackend } from '../src/backend/types.ts';
 import { ensureBuiltApp, PROJECT_ROOT } from './app-build.ts';
 import { UsageError, oneLine } from './errors.ts';
@@ -276,6 +276,9 @@ export async function runTrain(commandLine: readonly string[]): Promise<void> {
         }
         case 'checkpoint':
           log(`${event.runName}: saved ${join(config.outputDir, event.path)}`);
+          break;
+        case 'device-lost':
+          log(`the WebGPU device was lost (${event.message}); the run stops and can be resumed from its last checkpoint`);
           break;
       }
     });

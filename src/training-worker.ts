@@ -79,13 +79,12 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
     const resume = message.resume ? await jobResumeOf(message.resume) : undefined;
     const environment = { ...message.job.environment, backend: info.backend, ...(info.adapter ? { adapter: describeBackend({ ...info, skipped: [] }) } : {}) };
     const done = await runTrainJob({ ...message.job, environment }, {
-      log: (text) => post({ type: 'log', message: text }),
-      progress: (run, progress) => post({ type: 'progress', run, progress }),
-      run: (run) => {
-        if (!runs.includes(run)) runs.push(run);
-        post({ type: 'run', run: { ...run, metrics: [] } });
+      report: (event) => {
+        if (event.type !== 'run') return post(event);
+        if (!runs.includes(event.run)) runs.push(event.run);
+        // The page has the history from the metrics events.
+        post({ type: 'run', run: { ...event.run, metrics: [] } });
       },
-      metrics: (run, points) => post({ type: 'metrics', runId: run.runId, points }),
       checkpoint: (run, step, files) => streamCheckpoint({ ...run, metrics: [] }, step, files),
     }, () => stopRequested, resume);
     post({ type: 'done', runs: done });

@@ -2,7 +2,8 @@
 // to OPFS (or IndexedDB) atomically, each run holds a Web Lock while it trains, and an interrupted run resumes
 // from its last checkpoint.
 import type { BackendName } from '../backend/types.ts';
-import type { JobProgress, TrainJob } from '../train/job.ts';
+import type { TrainJob } from '../train/job.ts';
+import type { JobProgress } from '../train/events.ts';
 import { describeActivity } from '../train/activity.ts';
 import type { RunRecord } from '../train/run-record.ts';
 import { startTraining, type TrainingHandle, type TrainingListener } from '../train/worker-client.ts';
@@ -89,23 +90,19 @@ function session(job: TrainJob, options: BrowserTrainingOptions, held: Map<strin
   };
 
   const activity = recordActivity(held);
+  const storeRun = async (run: RunRecord) => {
+    if (!held.has(run.runId)) held.set(run.runId, await holdRunLock(run.runId));
+    seen.set(run.runId, run);
+    await saveRunRecord(run, job, backend, keep);
+    if (!webLocksAvailable()) await updateStoredRun(run.runId, (stored) => ({ ...stored, heartbeat: Date.now() }));
+    if (run.status !== 'RUNNING') release(run.runId);
+  };
   const handle: TrainingHandle = startTraining(job, backend, {
-    ...outer,
-    progress(run, progress) {
-      activity.progress(run, progress);
-      outer.progress?.(run, progress);
-    },
-    async run(run) {
-      if (!held.has(run.runId)) held.set(run.runId, await holdRunLock(run.runId));
-      seen.set(run.runId, run);
-      await saveRunRecord(run, job, backend, keep);
-      if (!webLocksAvailable()) await updateStoredRun(run.runId, (stored) => ({ ...stored, heartbeat: Date.now() }));
-      if (run.status !== 'RUNNING') release(run.runId);
-      await outer.run?.(run);
-    },
-    async metrics(runId, points) {
-      await appendMetrics(runId, points);
-      await outer.metrics?.(runId, points);
+    async event(event) {
+      if (event.type === 'progress') activity.progress(event.run, event.progress);
+      if (event.type === 'run') await storeRun(event.run);
+      if (event.type === 'metrics') await appendMetrics(event.runId, event.points);
+      await outer.event?.(event);
     },
     checkpoint: (run, step, files) => beginCheckpoint(run.runId, step, files, { committed: (entry) => outer.checkpointSaved?.(run, entry) }),
   }, resume);

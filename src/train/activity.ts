@@ -1,4 +1,4 @@
-import type { JobProgress } from './job.ts';
+import type { JobProgress } from './events.ts';
 
 /**
  * What a job is doing, in the words a crash report and an interrupted run's record use ("training X, step 5

@@ -11,8 +11,9 @@ import { PairTokenizer, loadTokenizerFiles } from '../tokenize/pair-tokenizer.ts
 import { modelMaxPositions } from '../model/architecture.ts';
 import { experimentName, type RunConfig } from '../config/run-config.ts';
 import { SETTINGS } from '../config/settings.ts';
-import { newRunId, type MetricPoint, type RunRecord } from './run-record.ts';
-import { train, totalTrainSteps, trainOptionsOf, type LabelledPair, type Technique, type TrainOptions, type TrainProgress } from './trainer.ts';
+import { newRunId, type RunRecord } from './run-record.ts';
+import type { JobEvent, JobProgress } from './events.ts';
+import { train, totalTrainSteps, trainOptionsOf, type LabelledPair, type Technique, type TrainOptions } from './trainer.ts';
 import { estimateTrainingMemory, wasmFitProblem } from '../model/memory-estimate.ts';
 import { checkpointFiles } from './checkpoint.ts';
 import type { CheckpointFile } from './checkpoint-stream.ts';
@@ -47,14 +48,10 @@ export interface TrainJob {
   runNameSuffix?: string;
 }
 
-export type JobProgress = TrainProgress | { phase: 'load' | 'data' | 'tokenize' | 'save'; message: string; done?: number; total?: number };
-
-export interface JobEvents {
-  log(message: string): void;
-  progress(run: string, progress: JobProgress): void;
-  /** A run was created or changed status: persist it. */
-  run(run: RunRecord): void | Promise<void>;
-  metrics(run: RunRecord, points: MetricPoint[]): void | Promise<void>;
+/** Where a job's events and checkpoints go. */
+export interface JobOutput {
+  /** Each event, in order; the job waits for what it returns. */
+  report(event: JobEvent): void | Promise<void>;
   /** Stores the checkpoint's files, streaming them (src/train/checkpoint-stream.ts); training waits for it. */
   checkpoint(run: RunRecord, step: number, files: CheckpointFile[]): void | Promise<void>;
 }
@@ -129,27 +126,28 @@ export interface JobResume {
  * Trains every model of the job in turn, each a run of its own. With `resume`, finished models are skipped and an
  * interrupted model's run continues from its checkpoint; the other models train from the start.
  */
-export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: () => boolean = () => false, jobResume?: JobResume): Promise<RunRecord[]> {
+export async function runTrainJob(job: TrainJob, output: JobOutput, shouldStop: () => boolean = () => false, jobResume?: JobResume): Promise<RunRecord[]> {
   const { config } = job;
   const runs: RunRecord[] = [];
-  events.log(`reading training data (${job.train.kind === 'xnli' ? `XNLI ${job.train.language}/${job.train.split}` : job.train.name})`);
+  const log = (message: string) => output.report({ type: 'log', message });
+  log(`reading training data (${job.train.kind === 'xnli' ? `XNLI ${job.train.language}/${job.train.split}` : job.train.name})`);
   // Download progress goes out as 'data' progress lines of a pseudo-run named "download" (the CLI prints them).
-  const onDownload = (p: DownloadProgress) => events.progress('download', { phase: 'data', message: formatDownloadProgress(p) });
+  const onDownload = (p: DownloadProgress) => output.report({ type: 'progress', run: 'download', progress: { phase: 'data', message: formatDownloadProgress(p) } });
   const allTrainRows = await loadRows(job.train, config.hubEndpoint, job.token, onDownload, 'en');
   const sample = await drawTrainingRows(allTrainRows, config);
-  events.log(`training on ${sample.rows.length} of ${allTrainRows.length} examples (seed ${config.seed}, sha256 ${sample.hash.slice(0, 12)}…)`);
+  log(`training on ${sample.rows.length} of ${allTrainRows.length} examples (seed ${config.seed}, sha256 ${sample.hash.slice(0, 12)}…)`);
   const evalRows: Record<string, NliRow[]> = {};
   for (const [language, source] of Object.entries(job.eval)) evalRows[language] = await loadRows(source, config.hubEndpoint, job.token, onDownload, language);
 
   for (const source of job.models) {
     if (shouldStop()) break;
     if (jobResume?.finished.includes(source.name)) {
-      events.log(`${source.name}: its run finished already; not trained again`);
+      log(`${source.name}: its run finished already; not trained again`);
       continue;
     }
     const resume = jobResume?.runs[source.name];
     const runName = resume?.run.runName ?? [source.name.split('/').pop(), config.technique, job.runNameSuffix].filter(Boolean).join('-');
-    const progress = (p: JobProgress) => events.progress(runName, p);
+    const progress = (p: JobProgress) => output.report({ type: 'progress', run: runName, progress: p });
     const files: ModelFiles = source.fileUrls ? fileUrlMapFiles(source.fileUrls, source.name) : source.url ? urlFiles(source.url, source.name) : hubFiles({ endpoint: source.endpoint, repo: source.repo, revision: source.revision, token: job.token }, { onProgress: onDownload });
     progress({ phase: 'load', message: `loading ${source.name}` });
     const weights: ModelFiles = resume?.files ?? files;
@@ -190,7 +188,7 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
         ? { ...resume.run, status: 'RUNNING', endTime: undefined, error: undefined, tags: { ...resume.run.tags, ...job.environment } }
         : { runId: newRunId(), runName, experimentName: experimentName(config.technique), status: 'RUNNING', startTime: Date.now(), params, tags, metrics: [] };
       runs.push(run);
-      await events.run(run);
+      await output.report({ type: 'run', run });
       const extraFiles = { 'tokenizer.json': tokenizerJsonBytes, 'tokenizer_config.json': new TextEncoder().encode(JSON.stringify(tokenizerConfig, null, 2)) };
       const start = resume?.files ? await readResumePoint(model, weights, options.technique, options.adam) : undefined;
       if (start) progress({ phase: 'load', message: `resuming ${runName} at step ${start.globalStep} of ${totalSteps}` });
@@ -199,12 +197,12 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
           onProgress: progress,
           onMetrics: async (points) => {
             run.metrics.push(...points);
-            await events.metrics(run, points);
+            await output.report({ type: 'metrics', runId: run.runId, points });
           },
           onCheckpoint: async (step: number, optimizer: AdamW, loopState: LoopState) => {
             progress({ phase: 'save', message: `saving checkpoint-${step}` });
             const files = checkpointFiles(model, optimizer, { run, step, totalSteps, stepsPerEpoch: Math.ceil(trainSet.length / options.batchSize), options, extraFiles, loopState });
-            await events.checkpoint(run, step, files);
+            await output.checkpoint(run, step, files);
           },
           shouldStop,
         }, padTokenId: tokenizer.padTokenId, maxLength: tokenizer.maxLength, resume: start });
@@ -216,7 +214,7 @@ export async function runTrainJob(job: TrainJob, events: JobEvents, shouldStop: 
       } finally {
         start?.optimizer.dispose();
         run.endTime = Date.now();
-        await events.run(run);
+        await output.report({ type: 'run', run });
       }
     } finally {
       model.dispose();

@@ -4,16 +4,12 @@ import type { BackendName } from '../backend/types.ts';
 import type { TrainJob } from './job.ts';
 import type { RunRecord } from './run-record.ts';
 import { startTraining, type TrainingHandle } from './worker-client.ts';
-import type { FromWorker, JobResumeRequest } from './worker-protocol.ts';
+import type { JobResumeRequest } from './worker-protocol.ts';
+import type { TrainingEvent } from './events.ts';
 import type { CheckpointWriter } from './checkpoint-stream.ts';
 
-/**
- * One event of a training job, as the CLI receives it: the worker's own messages (worker-protocol.ts, so a field
- * added there reaches the CLI typed), and a checkpoint once its folder is committed in the output folder.
- */
-export type TrainEvent =
-  | Extract<FromWorker, { type: 'backend' | 'log' | 'progress' | 'run' | 'metrics' }>
-  | { type: 'checkpoint'; runId: string; runName: string; step: number; path: string };
+/** One event of a training job, as the CLI receives it: the job's own, and a checkpoint once its folder is committed. */
+export type TrainEvent = TrainingEvent | { type: 'checkpoint'; runId: string; runName: string; step: number; path: string };
 
 export interface RunnerTrainingOptions {
   /** Base URL that accepts `PUT <base>/<path>` for each file and `POST <base>/<folder>?commit` to publish a folder. */
@@ -58,11 +54,7 @@ export async function trainOnRunner(job: TrainJob, backend: BackendName | null, 
   if (active) throw new Error('a training job is already running on this page');
   const { report } = options;
   active = startTraining(job, backend, {
-    backend: (info) => report({ type: 'backend', info }),
-    log: (message) => report({ type: 'log', message }),
-    progress: (run, progress) => report({ type: 'progress', run, progress }),
-    run: (run) => report({ type: 'run', run }),
-    metrics: (runId, points) => report({ type: 'metrics', runId, points }),
+    event: report,
     checkpoint: (run, step) => outputWriter(options.outputUrl, run, step, (path) => report({ type: 'checkpoint', runId: run.runId, runName: run.runName, step, path })),
   }, options.resume);
   try {

@@ -1,6 +1,7 @@
-import type { BackendInfo, BackendName } from '../backend/types.ts';
-import type { JobProgress, TrainJob } from './job.ts';
-import type { MetricPoint, RunRecord } from './run-record.ts';
+import type { BackendName } from '../backend/types.ts';
+import type { TrainJob } from './job.ts';
+import type { RunRecord } from './run-record.ts';
+import type { TrainingEvent } from './events.ts';
 import type { FromWorker, JobResumeRequest, ToWorker } from './worker-protocol.ts';
 import type { CheckpointFileInfo, CheckpointWriter } from './checkpoint-stream.ts';
 
@@ -8,18 +9,13 @@ import type { CheckpointFileInfo, CheckpointWriter } from './checkpoint-stream.t
 export const DEVICE_LOST_GRACE_MS = 10_000;
 
 export interface TrainingListener {
-  backend?(info: BackendInfo): void;
-  log?(message: string): void;
-  progress?(run: string, progress: JobProgress): void;
-  run?(run: RunRecord): void | Promise<void>;
-  metrics?(runId: string, points: MetricPoint[]): void | Promise<void>;
+  /** Each event, in order: the next waits for what this returns. */
+  event?(event: TrainingEvent): void | Promise<void>;
   /**
    * A checkpoint begins: the writer gets its files' pieces as they come, then commit (training waits for it) or
    * abort. Without this handler checkpoints are discarded.
    */
   checkpoint?(run: RunRecord, step: number, files: CheckpointFileInfo[]): CheckpointWriter | Promise<CheckpointWriter>;
-  /** The WebGPU device was lost: the job ends with an error soon after (its last checkpoint can be resumed). */
-  deviceLost?(message: string): void;
 }
 
 export interface TrainingHandle {
@@ -51,11 +47,12 @@ export function startTraining(job: TrainJob, backend: BackendName | null, listen
     const message = event.data;
     queue = queue.then(async () => {
       switch (message.type) {
-        case 'backend': return listener.backend?.(message.info);
-        case 'log': return listener.log?.(message.message);
-        case 'progress': return listener.progress?.(message.run, message.progress);
-        case 'run': return listener.run?.(message.run);
-        case 'metrics': return listener.metrics?.(message.runId, message.points);
+        case 'backend':
+        case 'log':
+        case 'progress':
+        case 'run':
+        case 'metrics':
+          return listener.event?.(message);
         case 'checkpoint-begin':
           writing = { writer: (await listener.checkpoint?.(message.run, message.step, message.files)) ?? null };
           return send({ type: 'ack', id: message.id });
@@ -68,13 +65,12 @@ export function startTraining(job: TrainJob, backend: BackendName | null, listen
           return send({ type: 'ack', id: message.id });
         case 'device-lost':
           lostDevice = message.message;
-          listener.deviceLost?.(message.message);
           // A lost device can leave the worker waiting forever on a GPU read.
           setTimeout(() => {
             worker.terminate();
             settle.reject(failure('the worker did not end on its own'));
           }, DEVICE_LOST_GRACE_MS);
-          return;
+          return listener.event?.(message);
         case 'done':
           abortWriting();
           worker.terminate();

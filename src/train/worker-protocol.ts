@@ -1,6 +1,7 @@
-import type { BackendInfo, BackendName } from '../backend/types.ts';
-import type { JobProgress, TrainJob } from './job.ts';
-import type { MetricPoint, RunRecord } from './run-record.ts';
+import type { BackendName } from '../backend/types.ts';
+import type { TrainJob } from './job.ts';
+import type { RunRecord } from './run-record.ts';
+import type { TrainingEvent } from './events.ts';
 import type { CheckpointFileInfo } from './checkpoint-stream.ts';
 
 /** A run to continue: its record (history cut back to the checkpoint) and the checkpoint's step (0: none). */
@@ -29,13 +30,9 @@ export type ToWorker =
   | { type: 'lose-device' }
   | { type: 'ack'; id: number };
 
-/** Messages from the training worker to the page. */
+/** Messages from the training worker to the page: the job's events, then how checkpoints and the job end. */
 export type FromWorker =
-  | { type: 'backend'; info: BackendInfo }
-  | { type: 'log'; message: string }
-  | { type: 'progress'; run: string; progress: JobProgress }
-  | { type: 'run'; run: RunRecord }
-  | { type: 'metrics'; runId: string; points: MetricPoint[] }
+  | TrainingEvent
   /**
    * A checkpoint, streamed: its files' names and sizes, then their pieces in order (a tensor, or small ones
    * gathered), then its end. The worker waits for an `ack` of each message before the next, so at most one piece
@@ -44,6 +41,5 @@ export type FromWorker =
   | { type: 'checkpoint-begin'; id: number; run: RunRecord; step: number; files: CheckpointFileInfo[] }
   | { type: 'checkpoint-piece'; id: number; name: string; bytes: Uint8Array }
   | { type: 'checkpoint-end'; id: number }
-  | { type: 'device-lost'; message: string }
   | { type: 'done'; runs: RunRecord[] }
   | { type: 'error'; message: string; runs: RunRecord[] };

@@ -97,16 +97,22 @@ function follow(start: (options: BrowserTrainingOptions) => Promise<BrowserTrain
   let stop = () => {};
   training.begin(() => stop(), title);
   const options: BrowserTrainingOptions = { listener: {
-    backend: (info) => training.log(`training on ${info.backend}${info.adapter ? ` (${[info.adapter.vendor, info.adapter.architecture].filter(Boolean).join(' ')})` : ''}`),
-    log: (message) => training.log(message),
-    progress: (run, progress) => training.progress(run, progress),
-    resumed: (run) => store.replace(run),
-    run: (run) => {
-      store.put(run);
-      training.trackRun(run);
-      void runs.refresh();
+    event(event) {
+      switch (event.type) {
+        case 'backend': {
+          const { backend, adapter } = event.info;
+          return training.log(`training on ${backend}${adapter ? ` (${[adapter.vendor, adapter.architecture].filter(Boolean).join(' ')})` : ''}`);
+        }
+        case 'log': return training.log(event.message);
+        case 'progress': return training.progress(event.run, event.progress);
+        case 'run':
+          store.put(event.run);
+          training.trackRun(event.run);
+          return void runs.refresh();
+        case 'metrics': return store.addMetrics(event.runId, event.points);
+      }
     },
-    metrics: (runId, points) => store.addMetrics(runId, points),
+    resumed: (run) => store.replace(run),
     checkpointSaved: (run, entry) => {
       offerCheckpoint(run.runId, run.runName, run.tags.model_name, entry.step);
       void runs.refresh();

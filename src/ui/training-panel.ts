@@ -2,7 +2,7 @@
 // smoothed time left, the Stop button, and the curves a class watches: training loss and accuracy per language
 // (in %, against the 33.3% of chance). The learning rate and the log are one click away.
 import { languageLabel } from '../data/xnli-facts.ts';
-import type { JobProgress } from '../train/job.ts';
+import type { JobProgress } from '../train/events.ts';
 import { metricHistory, type RunRecord } from '../train/run-record.ts';
 import { lineChart, type Series } from './charts.ts';
 import { el, setStatus } from './dom.ts';
