@@ -9,6 +9,16 @@ import { isFloatDtype, readSafetensors, tensorToFloat32, writeSafetensors, type 
 import { parameterSpecs, resolveCheckpointNames, type ParameterSpec } from './weights.ts';
 
 export interface EncodedBatch { inputIds: Int32Array; attentionMask: Int32Array; tokenTypeIds: Int32Array; batchSize: number; seqLen: number }
+
+/** A batch as the [batchSize, seqLen] int32 tensors forward() takes. */
+export function batchTensors(batch: EncodedBatch) {
+  const shape: [number, number] = [batch.batchSize, batch.seqLen];
+  return {
+    inputIds: tf.tensor2d(batch.inputIds, shape, 'int32'),
+    attentionMask: tf.tensor2d(batch.attentionMask, shape, 'int32'),
+    tokenTypeIds: tf.tensor2d(batch.tokenTypeIds, shape, 'int32'),
+  };
+}
 export interface NamedParameter { hfName: string; variable: tf.Variable; trainable: boolean }
 export type TrainingTechnique = 'fine-tune' | 'feature-extraction';
 
@@ -74,12 +84,7 @@ export class SequenceClassifier {
 
   /** convenience: tidy forward in eval mode, returns logits as Float32Array (batchSize*numLabels) */
   async predictLogits(batch: EncodedBatch): Promise<Float32Array> {
-    const shape: [number, number] = [batch.batchSize, batch.seqLen];
-    const logits = tf.tidy(() => this.forward({
-      inputIds: tf.tensor2d(batch.inputIds, shape, 'int32'),
-      attentionMask: tf.tensor2d(batch.attentionMask, shape, 'int32'),
-      tokenTypeIds: tf.tensor2d(batch.tokenTypeIds, shape, 'int32'),
-    }));
+    const logits = tf.tidy(() => this.forward(batchTensors(batch)));
     try {
       return (await logits.data()) as Float32Array;
     } finally {

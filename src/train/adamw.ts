@@ -76,17 +76,16 @@ export class AdamW {
     /** `op`'s result, after freeing the inputs it no longer needs. */
     const consume = <T extends tf.Tensor>(result: T, ...used: tf.Tensor[]): T => (tf.dispose(used), result);
     const param = decays ? tf.mul(variable, s.decay) : variable;
-    const keptM = tf.mul(m, s.b1);
-    const newM = tf.mul(grad, s.oneMinusB1);
-    const nextM = consume(tf.add(keptM, newM), keptM, newM);
-    m.assign(nextM);
-    nextM.dispose();
-    const square = tf.square(grad);
-    const newV = consume(tf.mul(square, s.oneMinusB2), square);
-    const keptV = tf.mul(v, s.b2);
-    const nextV = consume(tf.add(keptV, newV), keptV, newV);
-    v.assign(nextV);
-    nextV.dispose();
+    /** moment ← decay · moment + rest · value (rest = 1 − decay); `value` is freed first when it is a temporary. */
+    const blend = (moment: tf.Variable, decay: tf.Scalar, rest: tf.Scalar, value: tf.Tensor) => {
+      const added = value === grad ? tf.mul(value, rest) : consume(tf.mul(value, rest), value);
+      const kept = tf.mul(moment, decay);
+      const next = consume(tf.add(kept, added), kept, added);
+      moment.assign(next);
+      next.dispose();
+    };
+    blend(m, s.b1, s.oneMinusB1, grad);
+    blend(v, s.b2, s.oneMinusB2, tf.square(grad));
     const root = tf.sqrt(v);
     const scaledRoot = consume(tf.div(root, s.bias2), root);
     const denom = consume(tf.add(scaledRoot, s.eps), scaledRoot);

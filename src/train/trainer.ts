@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // Gradients are registered separately from the kernels in tfjs-core; training needs them (this module imports
 // tfjs's, then replaces those of Sum and Mean).
 import { registerReductionGradients } from './reduction-gradients.ts';
-import type { SequenceClassifier } from '../model/classifier.ts';
+import { batchTensors, type SequenceClassifier } from '../model/classifier.ts';
 import { padBatch, type EncodedPair, type PaddedBatch } from '../tokenize/batch.ts';
 import { bucketedLength, planEpoch, paddingEfficiency } from '../data/batching.ts';
 import { AdamW, ADAMW_DEFAULTS, type AdamWConfig } from './adamw.ts';
@@ -160,15 +160,6 @@ export function totalTrainSteps(examples: number, options: Pick<TrainOptions, 'b
   return Math.ceil(options.numTrainEpochs * stepsPerEpoch(examples, options.batchSize));
 }
 
-function toTensors(batch: PaddedBatch) {
-  const shape: [number, number] = [batch.batchSize, batch.seqLen];
-  return {
-    inputIds: tf.tensor2d(batch.inputIds, shape, 'int32'),
-    attentionMask: tf.tensor2d(batch.attentionMask, shape, 'int32'),
-    tokenTypeIds: tf.tensor2d(batch.tokenTypeIds, shape, 'int32'),
-  };
-}
-
 function makeBatch(examples: LabelledPair[], indices: number[], padTokenId: number, maxLength: number) {
   const pairs = indices.map((i) => examples[i].pair);
   const longest = Math.max(...pairs.map((p) => p.inputIds.length));
@@ -211,7 +202,7 @@ export async function evaluate(
 /** The batch's summed cross-entropy and each row's argmax, from the tfjs forward pass. */
 async function tfjsLossAndPredictions(model: SequenceClassifier, padded: PaddedBatch, labels: number[]): Promise<{ loss: number; predictions: ArrayLike<number> }> {
   const [loss, predicted] = tf.tidy(() => {
-    const logits = model.forward(toTensors(padded), { training: false });
+    const logits = model.forward(batchTensors(padded), { training: false });
     return [tf.mul(crossEntropy(logits, tf.tensor1d(labels, 'int32')), labels.length), tf.argMax(logits, 1)];
   });
   const [lossValue, predictions] = await Promise.all([loss.data(), predicted.data()]);
@@ -321,12 +312,12 @@ export async function train(model: SequenceClassifier, request: TrainRequest): P
         if (engine) {
           engine.step(padded, labels, lr, dropoutSeed);
         } else {
-          const features = cache ? await cache.batch(batches[b]!, () => toTensors(padded)) : null;
+          const features = cache ? await cache.batch(batches[b]!, () => batchTensors(padded)) : null;
           const { loss, norm } = tf.tidy(() => {
             const labelTensor = tf.tensor1d(labels, 'int32');
             const logits = features
               ? () => model.forwardFromFeatures(features, { training: true, seed: dropoutSeed })
-              : () => model.forward(toTensors(padded), { training: true, seed: dropoutSeed });
+              : () => model.forward(batchTensors(padded), { training: true, seed: dropoutSeed });
             const { value, grads } = tf.variableGrads(() => crossEntropy(logits(), labelTensor), variables);
             const ordered = variables.map((v) => grads[v.name]);
             const { scale, norm } = globalNormScale(ordered, options.maxGradNorm);

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // Loads in Node through tests/support/register-tfjs-resolve.mjs (the test command's --import).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { sequenceClassifierFromBuffers, type EncodedBatch, type SequenceClassifier } from '../../src/model/classifier.ts';
+import { batchTensors, sequenceClassifierFromBuffers, type EncodedBatch, type SequenceClassifier } from '../../src/model/classifier.ts';
 import { readSafetensors, tensorToFloat32, writeSafetensors, type SafetensorsEntry } from '../../src/model/safetensors.ts';
 import { checkpointFixtures, type CheckpointFixture } from '../fixtures/checkpoints.ts';
 import { goldenInputs, toEncodedBatch } from '../reference/goldens.ts';
@@ -15,15 +15,6 @@ const IDS = ['fixtures/tiny-bert', 'fixtures/tiny-distilbert', 'fixtures/tiny-xl
 
 function load(fixture: CheckpointFixture): SequenceClassifier {
   return sequenceClassifierFromBuffers(fixture['config.json'], fixture['model.safetensors'].slice().buffer);
-}
-
-function tensors(batch: EncodedBatch) {
-  const shape: [number, number] = [batch.batchSize, batch.seqLen];
-  return {
-    inputIds: tf.tensor2d(batch.inputIds, shape, 'int32'),
-    attentionMask: tf.tensor2d(batch.attentionMask, shape, 'int32'),
-    tokenTypeIds: tf.tensor2d(batch.tokenTypeIds, shape, 'int32'),
-  };
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -47,7 +38,7 @@ for (const id of IDS) {
   test(`${id}: repeated forwards leave tf.memory().numTensors unchanged`, async () => {
     const model = load(fixtures[id]);
     const batch = toEncodedBatch(goldenInputs(model.config)[0]);
-    const inputs = tensors(batch);
+    const inputs = batchTensors(batch);
     await model.predictLogits(batch);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) {
@@ -80,7 +71,7 @@ for (const id of IDS) {
 
   test(`${id}: dropout is on only when training, reproducible with a seed`, () => {
     const model = load(fixtures[id]);
-    const inputs = tensors(toEncodedBatch(goldenInputs(model.config)[0]));
+    const inputs = batchTensors(toEncodedBatch(goldenInputs(model.config)[0]));
     try {
       const read = (t: tf.Tensor) => { const v = t.dataSync().slice(); t.dispose(); return v; };
       const evalA = read(model.forward(inputs));
@@ -103,7 +94,7 @@ for (const id of IDS) {
 
   test(`${id}: gradients flow to every parameter; feature-extraction trains only classifier*`, () => {
     const model = load(fixtures[id]);
-    const inputs = tensors(toEncodedBatch(goldenInputs(model.config)[0]));
+    const inputs = batchTensors(toEncodedBatch(goldenInputs(model.config)[0]));
     const labels = tf.oneHot(tf.tensor1d([0, 1, 2], 'int32'), model.config.numLabels);
     try {
       const loss = () => tf.losses.softmaxCrossEntropy(labels, model.forward(inputs, { training: true, seed: 1 })) as tf.Scalar;

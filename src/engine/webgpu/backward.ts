@@ -4,19 +4,15 @@
  * tables' gradients (rows scattered without atomics: the host sorts each batch's ids, one workgroup sums each
  * id's rows). Parameter gradients are written into the flat gradient buffer at the parameters' offsets.
  */
-import { GpuContext, words, type Dispatch } from './context.ts';
-import { ROW64_REDUCE, ROW_INDEX, ROW_SLOTS, ROW_THREADS, WORKGROUP_SUM, elementwiseShader, recordElementwise, rowGrid, type ActivationName } from './kernels.ts';
+import { GpuContext, bindings, entry, words, type Dispatch } from './context.ts';
+import { ROW_KERNEL, ROW_INDEX, ROW_SLOTS, ROW_THREADS, WORKGROUP_SUM, elementwiseShader, recordElementwise, rowGrid, type ActivationName } from './kernels.ts';
 
 /** The step's statistics, read back only when the trainer logs: [last loss, sum of losses since reset, last grad norm]. */
 export const STATS = { loss: 0, lossSum: 1, gradNorm: 2, words: 4 } as const;
 
 const CROSS_ENTROPY = /* wgsl */ `
 struct Params { rows: u32, labels: u32, pad0: u32, pad1: u32 }
-@group(0) @binding(0) var<storage, read> logits: array<f32>;
-@group(0) @binding(1) var<storage, read> targets: array<u32>;
-@group(0) @binding(2) var<storage, read_write> dLogits: array<f32>;
-@group(0) @binding(3) var<storage, read_write> stats: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
+${bindings('logits: read', 'targets: read u32', 'dLogits: read_write', 'stats: read_write', 'p: uniform Params')}
 ${WORKGROUP_SUM}
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_id) lid: vec3u) {
@@ -49,10 +45,7 @@ export function recordCrossEntropy(gpu: GpuContext, b: { logits: GPUBufferBindin
 
 const columnSumsShader = (withProduct: boolean) => /* wgsl */ `
 struct Params { rows: u32, width: u32, sumAt: u32, productAt: u32 }
-@group(0) @binding(0) var<storage, read> dy: array<f32>;
-@group(0) @binding(1) var<storage, read_write> grads: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
-${withProduct ? '@group(0) @binding(3) var<storage, read> xhat: array<f32>;' : ''}
+${bindings('dy: read', 'grads: read_write', 'p: uniform Params', withProduct && 'xhat: read')}
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) id: vec3u) {
   let c = id.x;
@@ -82,18 +75,8 @@ export function recordLayerNormParamGrads(gpu: GpuContext, b: { dy: GPUBufferBin
 
 const LAYER_NORM_BACKWARD = /* wgsl */ `
 struct Params { rows: u32, width: u32, gamma: u32, pad: u32 }
-@group(0) @binding(0) var<storage, read> dy: array<f32>;
-@group(0) @binding(1) var<storage, read> xhat: array<f32>;
-@group(0) @binding(2) var<storage, read> rstd: array<f32>;
-@group(0) @binding(3) var<storage, read> weights: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(5) var<uniform> p: Params;
-${ROW64_REDUCE}
-@compute @workgroup_size(${ROW_THREADS})
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  ${ROW_INDEX}
-  let inside = row < p.rows;
-  let base = row * p.width;
+${bindings('dy: read', 'xhat: read', 'rstd: read', 'weights: read', 'dx: read_write', 'p: uniform Params')}
+${ROW_KERNEL}
   var g: array<f32, ${ROW_SLOTS}>;
   var n: array<f32, ${ROW_SLOTS}>;
   var sumG = 0.0;
@@ -138,15 +121,8 @@ export function recordActivationBackward(gpu: GpuContext, b: { pre: GPUBufferBin
 
 const SOFTMAX_BACKWARD = /* wgsl */ `
 struct Params { rows: u32, width: u32, pad0: u32, pad1: u32 }
-@group(0) @binding(0) var<storage, read> probabilities: array<f32>;
-@group(0) @binding(1) var<storage, read_write> grad: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
-${ROW64_REDUCE}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  ${ROW_INDEX}
-  let inside = row < p.rows;
-  let base = row * p.width;
+${bindings('probabilities: read', 'grad: read_write', 'p: uniform Params')}
+${ROW_KERNEL}
   var dot = 0.0;
   for (var c = lid.x; inside && c < p.width; c += 64u) { dot += grad[base + c] * probabilities[base + c]; }
   dot = reduce(dot, lid.x, false);
@@ -161,12 +137,8 @@ export function recordSoftmaxBackward(gpu: GpuContext, b: { probabilities: GPUBu
 
 const EMBEDDING_BACKWARD = /* wgsl */ `
 struct Params { tokens: u32, hidden: u32, table: u32, pad: u32 }
-@group(0) @binding(0) var<storage, read> dy: array<f32>;
-@group(0) @binding(1) var<storage, read> lists: array<u32>;
-@group(0) @binding(2) var<storage, read_write> grads: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+${bindings('dy: read', 'lists: read u32', 'grads: read_write', 'p: uniform Params')}
+${entry(256)} {
   ${ROW_INDEX}
   // lists: [unique count, ids (tokens), starts (tokens + 1), token order (tokens)]
   if (row >= lists[0]) { return; }

@@ -109,6 +109,24 @@ export function align(value: number, to: number): number {
 }
 
 /** u32 and f32 values packed as 32-bit words, for uniform structs whose fields are all 4 bytes. */
+/**
+ * A kernel's binding declarations, numbered in the order given, which is the order its dispatch lists the buffers
+ * (GpuContext.dispatch): `name: read` or `name: read_write` for a storage array of f32, `name: read u32` for
+ * another element type, `name: uniform Struct` for a uniform. An optional binding left out (`false`) takes no number.
+ */
+export function bindings(...declarations: (string | false)[]): string {
+  return declarations.filter((d): d is string => d !== false).map((declaration, binding) => {
+    const [, name, access, type] = /^(\w+): (read_write|read|uniform)(?: (\w+))?$/.exec(declaration) ?? [];
+    if (!name || (access === 'uniform' && !type)) throw new Error(`not a binding declaration: "${declaration}"`);
+    const variable = access === 'uniform' ? `var<uniform> ${name}: ${type}` : `var<storage, ${access}> ${name}: array<${type ?? 'f32'}>`;
+    return `@group(0) @binding(${binding}) ${variable};`;
+  }).join('\n');
+}
+
+/** A kernel's entry point with `threads` per workgroup, given its workgroup (`wg`) and its thread in it (`lid`). */
+export const entry = (threads: number) => `@compute @workgroup_size(${threads})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u)`;
+
 export function words(values: readonly (readonly [number, 'u32' | 'f32'])[]): Uint32Array {
   const out = new Uint32Array(values.length);
   const asFloat = new Float32Array(out.buffer);

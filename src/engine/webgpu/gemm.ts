@@ -7,7 +7,7 @@
  * coalesced along whichever axis the layout keeps contiguous. Leading dimensions and a two-level batch
  * (outer × inner, e.g. sequence × head) let attention read heads in place from [tokens, hidden] matrices.
  */
-import { GpuContext, words, type Dispatch } from './context.ts';
+import { GpuContext, bindings, words, type Dispatch } from './context.ts';
 
 export type GemmLayout = 'NN' | 'NT' | 'TN';
 
@@ -63,11 +63,7 @@ export function gemmShader(layout: GemmLayout, bias: boolean, accumulate: boolea
     : 'let kk = e / 64u; let c = e % 64u; let inside = col0 + c < p.n && k0 + kk < p.k; var v = 0.0; if (inside) { v = B[bBase + (k0 + kk) * p.ldb + col0 + c]; } Bs[kk * 64u + c] = v;';
   return /* wgsl */ `
 struct Params { m: u32, n: u32, k: u32, lda: u32, ldb: u32, ldc: u32, inner: u32, sAo: u32, sAi: u32, sBo: u32, sBi: u32, sCo: u32, sCi: u32, alpha: f32, beta: f32, offA: u32, offB: u32, offC: u32, offBias: u32, pad: u32 }
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read> B: array<f32>;
-@group(0) @binding(2) var<storage, read_write> C: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
-${bias ? '@group(0) @binding(4) var<storage, read> bias: array<f32>;' : ''}
+${bindings('A: read', 'B: read', 'C: read_write', 'p: uniform Params', bias && 'bias: read')}
 var<workgroup> As: array<f32, ${TILE * TILE_K}>;
 var<workgroup> Bs: array<f32, ${TILE * TILE_K}>;
 
@@ -131,10 +127,10 @@ export function recordGemm(gpu: GpuContext, label: string, operands: GemmOperand
     [sA.outer, 'u32'], [sA.inner, 'u32'], [sB.outer, 'u32'], [sB.inner, 'u32'], [sC.outer, 'u32'], [sC.inner, 'u32'],
     [options.alpha ?? 1, 'f32'], [beta, 'f32'], [shape.offsetA ?? 0, 'u32'], [shape.offsetB ?? 0, 'u32'], [shape.offsetC ?? 0, 'u32'], [shape.offsetBias ?? 0, 'u32'], [0, 'u32'],
   ]), `${label} params`);
-  const bindings: GPUBindingResource[] = [operands.a, operands.b, operands.c, { buffer: params }];
-  if (operands.bias) bindings.push(operands.bias);
+  const resources: GPUBindingResource[] = [operands.a, operands.b, operands.c, { buffer: params }];
+  if (operands.bias) resources.push(operands.bias);
   const code = gemmShader(layout, !!operands.bias, beta !== 0);
-  return gpu.dispatch(label, code, bindings, [Math.ceil(n / TILE), Math.ceil(m / TILE), outer * inner]);
+  return gpu.dispatch(label, code, resources, [Math.ceil(n / TILE), Math.ceil(m / TILE), outer * inner]);
 }
 
 /** Multiply-adds of a product, counted as 2 FLOPs each. */

@@ -4,7 +4,7 @@
  * the attention softmax with its key mask, activations and dropout. Parameters are read from the flat parameter
  * buffer at element offsets. Each function records one dispatch whose uniforms are written once.
  */
-import { GpuContext, words, type Dispatch } from './context.ts';
+import { GpuContext, bindings, entry, words, type Dispatch } from './context.ts';
 
 /** Rows beyond this go to the dispatch's second dimension (WebGPU allows 65,535 workgroups per dimension). */
 const ROWS_PER_DIMENSION = 32768;
@@ -37,16 +37,35 @@ fn total(value: f32, lane: u32) -> f32 {
   return partial[0];
 }`;
 
+/** A ROW_THREADS (64) workgroup sum or maximum, for the row kernels. */
+const ROW64_REDUCE = /* wgsl */ `
+var<workgroup> partial: array<f32, 64>;
+fn reduce(value: f32, lane: u32, isMax: bool) -> f32 {
+  workgroupBarrier();
+  partial[lane] = value;
+  workgroupBarrier();
+  for (var step = 32u; step > 0u; step >>= 1u) {
+    if (lane < step) { partial[lane] = select(partial[lane] + partial[lane + step], max(partial[lane], partial[lane + step]), isMax); }
+    workgroupBarrier();
+  }
+  return partial[0];
+}`;
+
+/**
+ * The opening of a row kernel's main, for `p.rows` rows of `p.width` values with ROW_THREADS threads each: `row`,
+ * `inside` (false in the grid's spare workgroups, which still take part in the reductions' barriers) and `base`,
+ * the row's first element.
+ */
+export const ROW_KERNEL = /* wgsl */ `${ROW64_REDUCE}
+${entry(ROW_THREADS)} {
+  ${ROW_INDEX}
+  let inside = row < p.rows;
+  let base = row * p.width;`;
+
 const EMBED = /* wgsl */ `
 struct Params { tokens: u32, hidden: u32, withTypes: u32, word: u32, position: u32, tokenType: u32, pad0: u32, pad1: u32 }
-@group(0) @binding(0) var<storage, read> ids: array<u32>;
-@group(0) @binding(1) var<storage, read> positions: array<u32>;
-@group(0) @binding(2) var<storage, read> types: array<u32>;
-@group(0) @binding(3) var<storage, read> weights: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
-@group(0) @binding(5) var<uniform> p: Params;
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+${bindings('ids: read u32', 'positions: read u32', 'types: read u32', 'weights: read', 'out: read_write', 'p: uniform Params')}
+${entry(256)} {
   ${ROW_INDEX}
   if (row >= p.tokens) { return; }
   let w = p.word + ids[row] * p.hidden;
@@ -75,19 +94,8 @@ export function recordEmbed(gpu: GpuContext, b: EmbedBindings, tables: { word: n
 
 const layerNormShader = (residual: boolean, keep: boolean) => /* wgsl */ `
 struct Params { rows: u32, width: u32, eps: f32, gamma: u32, beta: u32, pad0: u32, pad1: u32, pad2: u32 }
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> weights: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
-${residual ? '@group(0) @binding(4) var<storage, read> r: array<f32>;' : ''}
-${keep ? `@group(0) @binding(${residual ? 5 : 4}) var<storage, read_write> xhat: array<f32>;
-@group(0) @binding(${residual ? 6 : 5}) var<storage, read_write> rstd: array<f32>;` : ''}
-${ROW64_REDUCE}
-@compute @workgroup_size(${ROW_THREADS})
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  ${ROW_INDEX}
-  let inside = row < p.rows;
-  let base = row * p.width;
+${bindings('x: read', 'weights: read', 'out: read_write', 'p: uniform Params', residual && 'r: read', keep && 'xhat: read_write', keep && 'rstd: read_write')}
+${ROW_KERNEL}
   var v: array<f32, ${ROW_SLOTS}>;
   var sum = 0.0;
   for (var s = 0u; s < ${ROW_SLOTS}u; s++) {
@@ -127,37 +135,16 @@ export interface LayerNormBindings {
 export function recordLayerNorm(gpu: GpuContext, b: LayerNormBindings, offsets: { gamma: number; beta: number }, rows: number, width: number, eps: number): Dispatch {
   if (width > MAX_ROW_WIDTH) throw new Error(`the WebGPU engine's LayerNorm handles rows of up to ${MAX_ROW_WIDTH} values, not ${width}`);
   const params = gpu.uniform(words([[rows, 'u32'], [width, 'u32'], [eps, 'f32'], [offsets.gamma, 'u32'], [offsets.beta, 'u32'], [0, 'u32'], [0, 'u32'], [0, 'u32']]), 'layer norm params');
-  const bindings: GPUBindingResource[] = [b.x, b.weights, b.out, { buffer: params }];
-  if (b.r) bindings.push(b.r);
-  if (b.keep) bindings.push(b.keep.xhat, b.keep.rstd);
-  return gpu.dispatch('layer norm', layerNormShader(!!b.r, !!b.keep), bindings, rowGrid(rows));
+  const resources: GPUBindingResource[] = [b.x, b.weights, b.out, { buffer: params }];
+  if (b.r) resources.push(b.r);
+  if (b.keep) resources.push(b.keep.xhat, b.keep.rstd);
+  return gpu.dispatch('layer norm', layerNormShader(!!b.r, !!b.keep), resources, rowGrid(rows));
 }
-
-/** A 64-thread workgroup sum or maximum, for rows of attention scores. */
-export const ROW64_REDUCE = /* wgsl */ `
-var<workgroup> partial: array<f32, 64>;
-fn reduce(value: f32, lane: u32, isMax: bool) -> f32 {
-  workgroupBarrier();
-  partial[lane] = value;
-  workgroupBarrier();
-  for (var step = 32u; step > 0u; step >>= 1u) {
-    if (lane < step) { partial[lane] = select(partial[lane] + partial[lane + step], max(partial[lane], partial[lane + step]), isMax); }
-    workgroupBarrier();
-  }
-  return partial[0];
-}`;
 
 const SOFTMAX = /* wgsl */ `
 struct Params { rows: u32, width: u32, rowsPerSequence: u32, pad: u32 }
-@group(0) @binding(0) var<storage, read_write> scores: array<f32>;
-@group(0) @binding(1) var<storage, read> keyMask: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
-${ROW64_REDUCE}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  ${ROW_INDEX}
-  let inside = row < p.rows;
-  let base = row * p.width;
+${bindings('scores: read_write', 'keyMask: read', 'p: uniform Params')}
+${ROW_KERNEL}
   let maskBase = (row / p.rowsPerSequence) * p.width;
   var largest = -3.0e38;
   for (var c = lid.x; inside && c < p.width; c += 64u) { largest = max(largest, scores[base + c] + keyMask[maskBase + c]); }
@@ -202,12 +189,9 @@ const ACTIVATIONS: Record<ActivationName, string> = {
 export function elementwiseShader(name: ActivationName, body: string): string {
   return /* wgsl */ `
 struct Params { count: u32, pad0: u32, pad1: u32, pad2: u32 }
-@group(0) @binding(0) var<storage, read> pre: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
+${bindings('pre: read', 'out: read_write', 'p: uniform Params')}
 ${name === 'gelu' ? ERF : ''}
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+${entry(256)} {
   ${FLAT_INDEX}
   if (i >= p.count) { return; }
   let x = pre[i];
@@ -245,13 +229,9 @@ fn keepScale(seed: u32, site: u32, index: u32, keep: f32) -> f32 {
 const DROPOUT = /* wgsl */ `
 struct Params { count: u32, site: u32, keep: f32, pad: u32 }
 struct Step { seed: u32, pad0: u32, pad1: u32, pad2: u32 }
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
-@group(0) @binding(3) var<uniform> step: Step;
+${bindings('x: read', 'y: read_write', 'p: uniform Params', 'step: uniform Step')}
 ${DROPOUT_MASK}
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+${entry(256)} {
   ${FLAT_INDEX}
   if (i >= p.count) { return; }
   y[i] = x[i] * keepScale(step.seed, p.site, i, p.keep);

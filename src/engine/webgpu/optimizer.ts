@@ -4,7 +4,7 @@
  * reductions (so it is the same every run), then one kernel updates every trainable parameter with the clipping
  * factor folded in. The per-step values (learning-rate terms, dropout seed) come from the step uniform.
  */
-import { GpuContext, words, type Dispatch } from './context.ts';
+import { GpuContext, bindings, entry, words, type Dispatch } from './context.ts';
 import { WORKGROUP_SUM } from './kernels.ts';
 import { STATS } from './backward.ts';
 import type { AdamWConfig } from '../../train/adamw.ts';
@@ -25,12 +25,9 @@ const PARTIAL_GROUPS = 256;
 
 const SUM_SQUARES = /* wgsl */ `
 struct Params { start: u32, end: u32, pad0: u32, pad1: u32 }
-@group(0) @binding(0) var<storage, read> grads: array<f32>;
-@group(0) @binding(1) var<storage, read_write> partials: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
+${bindings('grads: read', 'partials: read_write', 'p: uniform Params')}
 ${WORKGROUP_SUM}
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+${entry(256)} {
   var sum = 0.0;
   for (var i = p.start + wg.x * 256u + lid.x; i < p.end; i += ${PARTIAL_GROUPS * 256}u) { let g = grads[i]; sum += g * g; }
   let groupSum = total(sum, lid.x);
@@ -38,8 +35,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
 }`;
 
 const NORM = /* wgsl */ `
-@group(0) @binding(0) var<storage, read> partials: array<f32>;
-@group(0) @binding(1) var<storage, read_write> stats: array<f32>;
+${bindings('partials: read', 'stats: read_write')}
 ${WORKGROUP_SUM}
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_id) lid: vec3u) {
@@ -50,13 +46,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u) {
 const ADAMW = /* wgsl */ `
 struct Params { start: u32, end: u32, b1: f32, oneMinusB1: f32, b2: f32, oneMinusB2: f32, eps: f32, maxNorm: f32 }
 struct Step { seed: u32, decay: f32, stepSize: f32, bias2: f32 }
-@group(0) @binding(0) var<storage, read_write> params: array<f32>;
-@group(0) @binding(1) var<storage, read> grads: array<f32>;
-@group(0) @binding(2) var<storage, read_write> m: array<f32>;
-@group(0) @binding(3) var<storage, read_write> v: array<f32>;
-@group(0) @binding(4) var<storage, read> stats: array<f32>;
-@group(0) @binding(5) var<uniform> p: Params;
-@group(0) @binding(6) var<uniform> step: Step;
+${bindings('params: read_write', 'grads: read', 'm: read_write', 'v: read_write', 'stats: read', 'p: uniform Params', 'step: uniform Step')}
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let i = p.start + (wg.x + wg.y * groups.x) * 256u + lid.x;
