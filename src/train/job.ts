@@ -50,7 +50,7 @@ export interface TrainJob {
 
 /** Where a job's events and checkpoints go. */
 export interface JobOutput {
-  /** Each event, in order; the job waits for what it returns. */
+  /** Each event, in order; the job waits for what a run's or metrics' event returns (the store has it then). */
   report(event: JobEvent): void | Promise<void>;
   /** Stores the checkpoint's files, streaming them (src/train/checkpoint-stream.ts); training waits for it. */
   checkpoint(run: RunRecord, step: number, files: CheckpointFile[]): void | Promise<void>;

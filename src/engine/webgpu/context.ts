@@ -108,7 +108,6 @@ export function align(value: number, to: number): number {
   return Math.ceil(value / to) * to;
 }
 
-/** u32 and f32 values packed as 32-bit words, for uniform structs whose fields are all 4 bytes. */
 /**
  * A kernel's binding declarations, numbered in the order given, which is the order its dispatch lists the buffers
  * (GpuContext.dispatch): `name: read` or `name: read_write` for a storage array of f32, `name: read u32` for
@@ -127,6 +126,7 @@ export function bindings(...declarations: (string | false)[]): string {
 export const entry = (threads: number) => `@compute @workgroup_size(${threads})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u)`;
 
+/** u32 and f32 values packed as 32-bit words, for uniform structs whose fields are all 4 bytes. */
 export function words(values: readonly (readonly [number, 'u32' | 'f32'])[]): Uint32Array {
   const out = new Uint32Array(values.length);
   const asFloat = new Float32Array(out.buffer);
